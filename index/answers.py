@@ -1,0 +1,109 @@
+"""The answer contract shared by the CLI, the evaluation and the web chat.
+
+``Answerer`` is the seam for answer backends: the embedded default composes answers from the
+retrieved sentences (``index.extractive``); a generative LLM backend would implement the same
+protocol and leave retrieval and the UI untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from index.passages import Hit, Passage
+
+Status = Literal["answered", "no_evidence"]
+
+
+class CasefileError(Exception):
+    """A problem the user should read as a plain message (never a traceback)."""
+
+
+class InvalidQuestion(CasefileError):
+    pass
+
+
+class EmptyIndex(CasefileError):
+    pass
+
+
+@dataclass
+class Citation:
+    n: int
+    passage: Passage
+    sentence: str  # the supporting sentence, verbatim from the passage
+    sentence_start: int  # offsets of that sentence in the document text
+    sentence_end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        p = self.passage
+        return {
+            "n": self.n,
+            "doc_id": p.doc_id,
+            "title": p.title,
+            "publisher": p.publisher,
+            "kind": p.kind,
+            "kind_label": p.kind_label,
+            "date": p.date,
+            "url": p.url,
+            "source_file": p.source_file,
+            "page": p.page,
+            "section": p.section,
+            "start_char": p.start_char,
+            "end_char": p.end_char,
+            "text": p.text,
+            "score": round(p.score, 4),
+            "sentence": self.sentence,
+            "sentence_start": self.sentence_start,
+            "sentence_end": self.sentence_end,
+        }
+
+
+@dataclass
+class Composed:
+    """What an answerer returns: the text with [n] markers and the citations they point at."""
+
+    status: Status
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    related: list[Passage] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Answer:
+    question: str
+    status: Status
+    answer: str
+    citations: list[Citation]
+    retrieved: list[Passage]
+    related: list[Passage] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    search_query: str = ""  # the question as searched (with a follow-up's context)
+
+    def to_dict(self) -> dict[str, Any]:
+        brief = lambda p: {  # noqa: E731
+            "doc_id": p.doc_id,
+            "source_file": p.source_file,
+            "title": p.title,
+            "kind": p.kind,
+            "score": round(p.score, 4),
+            "text": p.text,
+        }
+        return {
+            "question": self.question,
+            "status": self.status,
+            "answer": self.answer,
+            "citations": [c.to_dict() for c in self.citations],
+            "retrieved": [brief(p) for p in self.retrieved],
+            "related": [{**brief(p), "publisher": p.publisher, "start_char": p.start_char,
+                         "end_char": p.end_char, "url": p.url, "page": p.page,
+                         "kind_label": p.kind_label, "date": p.date} for p in self.related],
+            "notices": self.notices,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+class Answerer(Protocol):
+    def compose(self, question: str, hits: list[Hit]) -> Composed: ...

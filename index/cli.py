@@ -1,0 +1,88 @@
+"""`python -m index ask "QUESTION"`: a cited answer on the command line (see README)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from index.settings import load_settings
+
+EXIT_OK, EXIT_ERROR = 0, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m index", description="Ask the corpus.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    ask = commands.add_parser("ask", help="answer a question with citations")
+    ask.add_argument("question", nargs="?", help="the question (omit with --batch)")
+    ask.add_argument("--batch", type=Path, help="JSON Lines file of {\"question\": ...} objects")
+    ask.add_argument("--k", type=int, default=8, help="passages to retrieve (default 8)")
+    ask.add_argument("--kind", action="append", default=[], help="only this kind of source")
+    ask.add_argument("--doc", action="append", default=[], help="only this document id")
+    ask.add_argument("--since", default="", help="only sources dated on or after YYYY-MM-DD")
+    ask.add_argument("--until", default="", help="only sources dated on or before YYYY-MM-DD")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    ask.add_argument("--store", type=Path, help="embedded store folder (CASEFILE_STORE)")
+    ask.add_argument("--chroma-host", help="use the Chroma server at this host")
+    ask.add_argument("--chroma-port", type=int, help="Chroma server port")
+    args = parser.parse_args(argv)
+    if (args.question is None) == (args.batch is None):
+        parser.error("give a QUESTION or --batch FILE (one of them)")
+    return _ask(args)
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from index.answers import CasefileError
+    from index.retrieval import SearchFilters
+    from index.service import Casefile
+    from index.store import StoreUnavailable
+
+    settings = load_settings().with_overrides(
+        store=args.store, chroma_host=args.chroma_host, chroma_port=args.chroma_port
+    )
+    filters = SearchFilters(kinds=tuple(args.kind), doc_ids=tuple(args.doc),
+                            date_from=args.since, date_to=args.until)
+    questions = [args.question] if args.batch is None else _read_batch(args.batch)
+    try:
+        casefile = Casefile(settings)
+        for question in questions:
+            try:
+                answer = casefile.ask(question, k=args.k, filters=filters)
+            except CasefileError as exc:
+                if args.batch is None:
+                    raise
+                # One bad line must not sink the batch: answer it with the message.
+                print(json.dumps({"question": question, "error": str(exc)}), flush=True)
+                continue
+            if args.json:
+                print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+            else:
+                print(_as_text(answer), flush=True)
+    except (CasefileError, StoreUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def _read_batch(path: Path) -> list[str]:
+    questions = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            questions.append(str(json.loads(line).get("question", "")))
+    return questions
+
+
+def _as_text(answer) -> str:
+    lines = [*(f"note: {n}" for n in answer.notices), answer.answer, ""]
+    for citation in answer.citations:
+        p = citation.passage
+        where = f", p. {p.page}" if p.page else (f", § {p.section}" if p.section else "")
+        lines.append(f"[{citation.n}] {p.title} — {p.publisher} ({p.kind_label}, {p.date}{where})")
+        if p.url:
+            lines.append(f"    {p.url}")
+    if answer.related:
+        lines.append("Related (not support):")
+        lines.extend(f"  - {p.title} ({p.kind_label})" for p in answer.related)
+    return "\n".join(lines)

@@ -1,0 +1,137 @@
+"""`python -m index.eval [FILE.jsonl]`: retrieval and citation quality on a question set.
+
+Metrics follow ../shared/eval/README.md: hit@k and MRR over answerable questions (a document
+counts at the rank of its first chunk), evidence recall (a cited passage contains an evidence
+span), citation precision, abstention accuracy and false-abstention rate, per type, plus
+latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.settings import PROJECT_ROOT, load_settings
+
+DEFAULT_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
+K_VALUES = (1, 3, 5, 10)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+
+
+@dataclass
+class Scored:
+    qtype: str
+    answerable: bool
+    first_rank: int | None  # rank (1-based) of the first expected document among retrieved docs
+    evidence_cited: bool
+    evidence_retrieved: bool
+    citations: int
+    citations_expected: int
+    citations_strict: int
+    abstained: bool
+    total_ms: float
+
+
+def score(item: dict, answer: dict) -> Scored:
+    expected = set(item["expected"])
+    spans = [_norm(s) for s in item["evidence"]]
+    docs_in_order: list[str] = []
+    for hit in answer["retrieved"]:
+        if hit["source_file"] not in docs_in_order:
+            docs_in_order.append(hit["source_file"])
+    first = next((i + 1 for i, d in enumerate(docs_in_order) if d in expected), None)
+    cited = answer["citations"]
+    has_span = lambda text: any(s in _norm(text) for s in spans)  # noqa: E731
+    return Scored(
+        qtype=item["type"],
+        answerable=item["answerable"],
+        first_rank=first,
+        evidence_cited=any(has_span(c["text"]) for c in cited),
+        evidence_retrieved=any(has_span(h["text"]) for h in answer["retrieved"]),
+        citations=len(cited),
+        citations_expected=sum(c["source_file"] in expected for c in cited),
+        citations_strict=sum(c["source_file"] in expected and has_span(c["text"]) for c in cited),
+        abstained=answer["status"] == "no_evidence",
+        total_ms=answer["timings_ms"]["total"],
+    )
+
+
+def summarize(rows: list[Scored]) -> dict[str, float | None]:
+    answerable = [r for r in rows if r.answerable]
+    unanswerable = [r for r in rows if not r.answerable]
+    out: dict[str, float | None] = {"n": len(rows)}
+    share = lambda xs, cond: sum(map(cond, xs)) / len(xs) if xs else None  # noqa: E731
+    for k in K_VALUES:
+        out[f"hit@{k}"] = share(answerable, lambda r, k=k: r.first_rank is not None
+                                and r.first_rank <= k)
+    out["mrr"] = (
+        statistics.fmean(1 / r.first_rank if r.first_rank and r.first_rank <= 10 else 0
+                         for r in answerable) if answerable else None
+    )
+    out["evidence_recall"] = share(answerable, lambda r: r.evidence_cited)
+    out["evidence_in_top_k"] = share(answerable, lambda r: r.evidence_retrieved)
+    total_citations = sum(r.citations for r in answerable)
+    out["citation_precision"] = (
+        sum(r.citations_expected for r in answerable) / total_citations if total_citations else None
+    )
+    out["citation_precision_strict"] = (
+        sum(r.citations_strict for r in answerable) / total_citations if total_citations else None
+    )
+    out["abstention_accuracy"] = share(unanswerable, lambda r: r.abstained)
+    out["false_abstention"] = share(answerable, lambda r: r.abstained)
+    return out
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else (f"{value:.0f}" if value >= 2 else f"{value:.2f}")
+
+
+def print_table(rows: list[Scored], out=sys.stdout) -> None:
+    groups: dict[str, list[Scored]] = defaultdict(list)
+    for row in rows:
+        groups[row.qtype].append(row)
+    table = {"ALL": summarize(rows)} | {t: summarize(g) for t, g in sorted(groups.items())}
+    columns = list(table["ALL"])
+    print("type".ljust(13) + "".join(c[:10].rjust(11) for c in columns), file=out)
+    for name, metrics in table.items():
+        print(name.ljust(13) + "".join(_fmt(metrics[c]).rjust(11) for c in columns), file=out)
+    latencies = sorted(r.total_ms for r in rows)
+    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
+    print(f"\nlatency per ask (warm): p50 {p(0.5):.0f} ms, p95 {p(0.95):.0f} ms", file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m index.eval", description=__doc__)
+    parser.add_argument("questions", nargs="?", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--k", type=int, default=10, help="passages retrieved per question")
+    parser.add_argument("--show", action="store_true", help="print each question's outcome")
+    args = parser.parse_args(argv)
+
+    from index.service import Casefile
+
+    items = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
+    casefile = Casefile(load_settings())
+    casefile.ask("warm-up question about the lawsuit")  # first call pays for lazy loading
+    rows = []
+    for item in items:
+        answer = casefile.ask(item["question"], k=args.k).to_dict()
+        row = score(item, answer)
+        rows.append(row)
+        if args.show:
+            mark = "ABSTAIN" if row.abstained else f"rank={row.first_rank} ev={row.evidence_cited}"
+            print(f"{item['id']} {item['type']:<12} {mark}  {answer['answer'][:160]!r}")
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""Hybrid search over the store: dense (Chroma) + keyword (BM25), fused by reciprocal rank.
+
+Both halves are llama-index retrievers. The fusion is done here rather than by
+``QueryFusionRetriever`` because that one overwrites each hit's score with the fused rank
+score, and the answerer needs the dense similarity to decide when to abstain.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from index.coverage import vocabulary_of
+from index.embedding import embed_model, query_embedding
+from index.passages import Hit, Passage
+from index.store import CorpusStore, DocumentRecord
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import NodeWithScore, QueryBundle
+
+RRF_K = 60  # the usual reciprocal-rank constant: damps the weight of the very first ranks
+DENSE_WEIGHT = 1.0
+KEYWORD_WEIGHT = 1.0
+CANDIDATES = 40  # hits taken from each retriever before fusion and filtering
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    kinds: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+    date_from: str = ""  # ISO dates, inclusive
+    date_to: str = ""
+
+    def admits(self, passage: Passage) -> bool:
+        if self.kinds and passage.kind not in self.kinds:
+            return False
+        if self.doc_ids and passage.doc_id not in self.doc_ids:
+            return False
+        date = passage.date[:10]
+        if (self.date_from or self.date_to) and not date:
+            return False  # an undated source can't be placed inside a date range
+        if self.date_from and date < self.date_from[:10]:
+            return False
+        return not (self.date_to and date > self.date_to[:10])
+
+    @property
+    def active(self) -> bool:
+        return bool(self.kinds or self.doc_ids or self.date_from or self.date_to)
+
+
+class HybridRetriever:
+    """Owns the BM25 index built from the committed chunks, and rebuilds it when they change."""
+
+    def __init__(self, store: CorpusStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._snapshot: tuple = ()
+        self.documents: dict[str, DocumentRecord] = {}
+        self._bm25 = None
+        self._vector_index = None
+        self.vocabulary: frozenset[str] = frozenset()  # every word the served chunks use
+
+    # -- keeping in step with the store ----------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload the BM25 index if the set of committed document versions changed."""
+        committed = self.store.committed()
+        snapshot = tuple(sorted((d, r.version) for d, r in committed.items()))
+        if snapshot == self._snapshot:
+            return
+        with self._lock:
+            if snapshot == self._snapshot:
+                return
+            from llama_index.core import VectorStoreIndex
+            from llama_index.retrievers.bm25 import BM25Retriever
+
+            nodes = [
+                n
+                for n in self.store.vector_store.get_nodes(node_ids=None)
+                if _is_served(n.metadata, committed)
+            ]
+            self._bm25 = (
+                BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=CANDIDATES)
+                if nodes
+                else None
+            )
+            if self._vector_index is None:
+                self._vector_index = VectorStoreIndex.from_vector_store(
+                    self.store.vector_store, embed_model=embed_model()
+                )
+            self.vocabulary = vocabulary_of([n.get_content() for n in nodes])
+            self.documents = committed
+            self._snapshot = snapshot
+
+    @property
+    def empty(self) -> bool:
+        return self._bm25 is None
+
+    # -- searching -------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 8, filters: SearchFilters | None = None) -> list[Hit]:
+        from llama_index.core.schema import QueryBundle
+
+        filters = filters or SearchFilters()
+        if self.empty:
+            return []
+        bundle = QueryBundle(query_str=query)
+        bundle.embedding = list(query_embedding(query))
+        dense = self._dense(bundle, filters)
+        keyword = [h for h in self._bm25.retrieve(bundle) if _is_served(h.node.metadata,
+                                                                          self.documents)]
+        hits = self._fuse(dense, keyword, filters)
+        return diversify(hits, k)
+
+    def _dense(self, bundle: QueryBundle, filters: SearchFilters) -> list[NodeWithScore]:
+        retriever = self._vector_index.as_retriever(
+            similarity_top_k=CANDIDATES, filters=_to_metadata_filters(filters)
+        )
+        return [h for h in retriever.retrieve(bundle) if _is_served(h.node.metadata,
+                                                                    self.documents)]
+
+    @staticmethod
+    def _fuse(
+        dense: list[NodeWithScore], keyword: list[NodeWithScore], filters: SearchFilters
+    ) -> list[Hit]:
+        fused: dict[str, float] = defaultdict(float)
+        dense_score: dict[str, float] = {}
+        keyword_score: dict[str, float] = {}
+        nodes = {}
+        for rank, hit in enumerate(dense):
+            node_id = hit.node.node_id
+            fused[node_id] += DENSE_WEIGHT / (RRF_K + rank + 1)
+            # Chroma's distance d = 1 - cos; llama-index reports exp(-d).
+            dense_score[node_id] = 1.0 + math.log(max(hit.score or 1e-9, 1e-9))
+            nodes[node_id] = hit
+        for rank, hit in enumerate(keyword):
+            node_id = hit.node.node_id
+            fused[node_id] += KEYWORD_WEIGHT / (RRF_K + rank + 1)
+            keyword_score[node_id] = float(hit.score or 0.0)
+            nodes.setdefault(node_id, hit)
+        hits = []
+        for node_id, score in sorted(fused.items(), key=lambda item: -item[1]):
+            passage = Passage.from_node(nodes[node_id])
+            if not filters.admits(passage):
+                continue
+            passage.score = score
+            hits.append(Hit(passage, dense_score.get(node_id, 0.0),
+                            keyword_score.get(node_id, 0.0), score))
+        return hits
+
+
+def diversify(hits: list[Hit], k: int, per_document: int = 3) -> list[Hit]:
+    """Top k with at most ``per_document`` passages from one document, unless nothing else
+    is left; keeps companion bills side by side instead of one bill filling the list."""
+    chosen: list[Hit] = []
+    overflow: list[Hit] = []
+    per_doc: dict[str, int] = defaultdict(int)
+    for hit in hits:
+        if per_doc[hit.passage.doc_id] < per_document:
+            chosen.append(hit)
+            per_doc[hit.passage.doc_id] += 1
+        else:
+            overflow.append(hit)
+        if len(chosen) == k:
+            break
+    return (chosen + overflow)[:k]
+
+
+def _is_served(metadata: dict, committed: dict[str, DocumentRecord]) -> bool:
+    record = committed.get(metadata.get("doc_id", ""))
+    return record is not None and record.version == metadata.get("version")
+
+
+def _to_metadata_filters(filters: SearchFilters):
+    """Kinds and documents go to Chroma as a where clause; dates are checked afterwards."""
+    from llama_index.core.vector_stores import FilterCondition, MetadataFilter, MetadataFilters
+
+    parts = []
+    if filters.kinds:
+        parts.append(MetadataFilter(key="kind", value=list(filters.kinds), operator="in"))
+    if filters.doc_ids:
+        parts.append(MetadataFilter(key="doc_id", value=list(filters.doc_ids), operator="in"))
+    return MetadataFilters(filters=parts, condition=FilterCondition.AND) if parts else None
+
+
+COMPANION_TITLE = re.compile(r"^(?:H\.\s?R\.|S\.)\s*\d+\s*[—-]\s*")
+
+
+def companion_key(record_title: str) -> str:
+    """Bills that share a short title after their number are House/Senate companions."""
+    return COMPANION_TITLE.sub("", record_title).strip().lower()

@@ -1,0 +1,61 @@
+"""Sentence segmentation that keeps offsets, for texts wrapped at fixed width.
+
+Many corpus documents (White House releases, bill text) break lines mid-sentence, so a single
+newline is a space unless the next line starts a list item, heading, table row or clause.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+BLOCK_START = re.compile(
+    r"^\s*(?:#{1,6}\s|\||[-*+•]\s|\(\w{1,4}\)\s|\*\*\(\w{1,4}\)\*\*|\d{1,3}[.)]\s|SEC\.|Sec\.)"
+)
+SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“(\[§A-Z0-9])")
+# Periods that end an abbreviation, not a sentence ("U.S. Code", "H.R. 923", "No. 22-1823").
+ABBREVIATION = re.compile(
+    r"(?:\b[A-Z]|\b(?:U\.S|H\.R|U\.S\.C|No|Nos|Inc|Co|Corp|Ltd|v|vs|Sec|Secs|Mr|Ms|Mrs|Dr|St|Jr|"
+    r"Gen|Rep|Sen|Stat|Pub|L|F|Cir|Ariz|Mass|Jan|Feb|Mar|Apr|Aug|Sept|Sep|Oct|Nov|Dec|e\.g|i\.e|"
+    r"etc|al|approx|para|pp|p))\.$"
+)
+
+
+def lines_with_offsets(text: str) -> Iterator[tuple[int, str]]:
+    offset = 0
+    for line in text.split("\n"):
+        yield offset, line
+        offset += len(line) + 1
+
+
+def units(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of paragraphs and list items: wrapped lines joined, blank lines break."""
+    start = end = None
+    for offset, line in lines_with_offsets(text):
+        if not line.strip():
+            if start is not None:
+                yield start, end
+            start = None
+            continue
+        if start is not None and BLOCK_START.match(line):
+            yield start, end
+            start = None
+        if start is None:
+            start = offset + (len(line) - len(line.lstrip()))
+        end = offset + len(line.rstrip())
+    if start is not None:
+        yield start, end
+
+
+def sentences(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each sentence of ``text``."""
+    for unit_start, unit_end in units(text):
+        begin = unit_start
+        for match in SENTENCE_END.finditer(text, unit_start, unit_end):
+            head = text[begin : match.start() + 1]
+            if ABBREVIATION.search(head.split()[-1] if head.split() else ""):
+                continue
+            yield begin, match.start() + 1 + len(match.group(0)[1:].rstrip())
+            begin = match.end()
+        if begin < unit_end:
+            yield begin, unit_end

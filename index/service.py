@@ -1,0 +1,105 @@
+"""Casefile as one object: ask a question, list the corpus, read a document.
+
+The CLI, the evaluation and the web chat all go through here, so validation (empty or huge
+questions), follow-up handling and timing are done once.
+"""
+
+from __future__ import annotations
+
+import time
+
+from index.answers import Answer, Answerer, EmptyIndex, InvalidQuestion
+from index.coverage import why_not_covered
+from index.extractive import no_evidence
+from index.retrieval import HybridRetriever, SearchFilters
+from index.settings import Settings, load_settings
+from index.store import CorpusStore, DocumentRecord
+
+MAX_QUESTION_CHARS = 1000
+
+
+class Casefile:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        store: CorpusStore | None = None,
+        answerer: Answerer | None = None,
+    ) -> None:
+        from index.extractive import ExtractiveAnswerer
+
+        self.settings = settings or load_settings()
+        self.store = store or CorpusStore(self.settings)
+        self.retriever = HybridRetriever(self.store)
+        self.answerer = answerer or ExtractiveAnswerer()
+        self.retriever.refresh()
+
+    # -- questions -------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int = 8,
+        filters: SearchFilters | None = None,
+        history: list[str] | None = None,
+    ) -> Answer:
+        """Answer ``question``; ``history`` holds the user's earlier questions in this chat."""
+        started = time.perf_counter()
+        question, notices = self._validate(question)
+        self.retriever.refresh()
+        if self.retriever.empty:
+            raise EmptyIndex(
+                f"The index at the {self.settings.chroma_label} is empty: run `python -m ingest` "
+                "first (or start the app, which ingests the corpus when the store is empty)."
+            )
+        from index.followup import with_context
+
+        search_query = with_context(question, history or [])
+        hits = self.retriever.search(search_query, k=k, filters=filters)
+        retrieved_at = time.perf_counter()
+        reason = why_not_covered(question, hits, self.retriever.vocabulary)
+        if reason:
+            composed = no_evidence(hits, reason)
+        else:
+            composed = self.answerer.compose(search_query, hits)
+        done = time.perf_counter()
+        if filters and filters.active and not hits:
+            notices.append("No passage matches the filters; widen them to search the whole corpus.")
+        return Answer(
+            question=question,
+            status=composed.status,
+            answer=composed.answer,
+            citations=composed.citations,
+            retrieved=[h.passage for h in hits],
+            related=composed.related,
+            notices=notices + composed.notices,
+            timings_ms={
+                "retrieve": (retrieved_at - started) * 1000,
+                "answer": (done - retrieved_at) * 1000,
+                "total": (done - started) * 1000,
+            },
+            search_query=search_query,
+        )
+
+    @staticmethod
+    def _validate(question: str) -> tuple[str, list[str]]:
+        question = (question or "").strip()
+        if not question:
+            raise InvalidQuestion("Please type a question.")
+        notices = []
+        if len(question) > MAX_QUESTION_CHARS:
+            notices.append(
+                f"Your question was {len(question):,} characters long; only the first "
+                f"{MAX_QUESTION_CHARS:,} were used."
+            )
+            question = question[:MAX_QUESTION_CHARS]
+        return question, notices
+
+    # -- the corpus ------------------------------------------------------------------------
+
+    def documents(self) -> list[DocumentRecord]:
+        self.retriever.refresh()
+        return sorted(self.retriever.documents.values(), key=lambda r: (r.kind, r.date, r.title))
+
+    def document_text(self, doc_id: str) -> str | None:
+        return self.store.document_text(doc_id)

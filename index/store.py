@@ -1,0 +1,225 @@
+"""Opens the Chroma store and keeps its two collections consistent.
+
+Two collections:
+- ``<name>``: chunks with embeddings, written and read through llama-index's ``ChromaVectorStore``;
+- ``<name>_documents``: one record per document (metadata, full text for the source viewer, a
+  title embedding), which also acts as the commit log.
+
+A document is served only when its record is committed (``version`` set) and a chunk is served
+only when its ``version`` equals its document's. Writers list the versions they may leave behind
+in ``cleanup`` *before* writing, so an ingest killed at any point leaves nothing visible that is
+half-written, and the next run deletes the leftovers (``repair``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from index.settings import Settings
+
+if TYPE_CHECKING:
+    import chromadb
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+COSINE = {"hnsw": {"space": "cosine"}}
+
+
+class StoreUnavailable(RuntimeError):
+    """The Chroma store cannot be opened or reached; the message names where it was looked for."""
+
+
+@dataclass
+class DocumentRecord:
+    doc_id: str
+    title: str
+    publisher: str = ""
+    author: str = ""
+    date: str = ""
+    kind: str = "other"
+    url: str = ""
+    language: str = ""
+    license: str = ""
+    source_path: str = ""
+    source_file: str = ""
+    content_hash: str = ""
+    version: str = ""  # "" until committed
+    cleanup: list[str] = field(default_factory=list)  # chunk versions to delete on repair
+    chunk_count: int = 0
+    page_count: int = 0
+    ingested_at: str = ""
+    duplicate_paths: list[str] = field(default_factory=list)
+
+    def to_metadata(self) -> dict[str, Any]:
+        data = asdict(self)
+        # Chroma metadata values are scalars: lists travel as JSON strings.
+        data["cleanup"] = json.dumps(self.cleanup)
+        data["duplicate_paths"] = json.dumps(self.duplicate_paths)
+        return data
+
+    @classmethod
+    def from_metadata(cls, data: dict[str, Any]) -> DocumentRecord:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        for key in ("cleanup", "duplicate_paths"):
+            values[key] = json.loads(values.get(key) or "[]")
+        return cls(**values)
+
+
+def open_client(settings: Settings) -> chromadb.ClientAPI:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.server_mode:
+        try:
+            client = chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+            client.heartbeat()
+        except Exception as exc:  # chromadb raises several types for a refused connection
+            raise StoreUnavailable(
+                f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+                f" ({type(exc).__name__}). Start it with `chroma run --host {settings.chroma_host}"
+                f" --port {settings.chroma_port} --path DIR`, or unset CASEFILE_CHROMA_HOST to use"
+                " the embedded store."
+            ) from exc
+        return client
+    try:
+        settings.store.mkdir(parents=True, exist_ok=True)
+        path = str(settings.store / "chroma")
+        return chromadb.PersistentClient(path=path, settings=chroma_settings)
+    except Exception as exc:
+        raise StoreUnavailable(f"Cannot open the Chroma store at {settings.store}: {exc}") from exc
+
+
+class CorpusStore:
+    def __init__(self, settings: Settings, client: chromadb.ClientAPI | None = None) -> None:
+        self.settings = settings
+        self.client = client or open_client(settings)
+        self.chunks = self.client.get_or_create_collection(
+            settings.collection, configuration=COSINE
+        )
+        self.documents = self.client.get_or_create_collection(
+            f"{settings.collection}_documents", configuration=COSINE
+        )
+
+    @cached_property
+    def vector_store(self) -> ChromaVectorStore:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self.chunks)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def all_records(self) -> dict[str, DocumentRecord]:
+        """Every document record, committed or not (the ingest's view)."""
+        return self._records()
+
+    def committed(self) -> dict[str, DocumentRecord]:
+        """The documents a reader may see."""
+        return {i: r for i, r in self.all_records().items() if r.version}
+
+    def document_text(self, doc_id: str) -> str | None:
+        got = self.documents.get(ids=[doc_id], include=["documents", "metadatas"])
+        if not got["ids"] or not DocumentRecord.from_metadata(got["metadatas"][0]).version:
+            return None
+        return got["documents"][0]
+
+    def chunk_count(self) -> int:
+        return self.chunks.count()
+
+    # -- writing (the commit protocol) ---------------------------------------------------------
+    # Each step takes a whole batch of documents in one Chroma call: a call costs tens of
+    # milliseconds whatever its size, which would otherwise rival the embedding of small documents.
+
+    def begin(self, record: DocumentRecord, title_embedding: list[float], new_version: str) -> None:
+        """Announce chunks of ``new_version`` before writing them, so a crash can be undone."""
+        self.begin_many([(record, title_embedding, new_version)])
+
+    def begin_many(self, items: list[tuple[DocumentRecord, list[float], str]]) -> None:
+        # What the store holds decides, not the caller's record: a document not yet served
+        # must get a record listing the new version, or a crash would orphan its chunks.
+        stored = self._records([record.doc_id for record, _, _ in items])
+        served, unserved, embeddings = [], [], []
+        for record, title_embedding, new_version in items:
+            current = stored.get(record.doc_id)
+            if current and current.version:  # keep serving the old text and metadata
+                served.append(replace(current, cleanup=_with(current.cleanup, new_version)))
+            else:
+                cleanup = _with(current.cleanup if current else record.cleanup, new_version)
+                unserved.append(replace(record, version="", cleanup=cleanup))
+                embeddings.append(title_embedding)
+        if served:
+            self.documents.update(
+                ids=[r.doc_id for r in served], metadatas=[r.to_metadata() for r in served]
+            )
+        if unserved:
+            self.documents.upsert(
+                ids=[r.doc_id for r in unserved],
+                documents=[""] * len(unserved),
+                metadatas=[r.to_metadata() for r in unserved],
+                embeddings=embeddings,
+            )
+
+    def commit(
+        self, record: DocumentRecord, text: str, title_embedding: list[float], old_version: str
+    ) -> None:
+        """Make ``record.version`` the served version, then drop the chunks it replaces."""
+        self.commit_many([(record, text, title_embedding, old_version)])
+
+    def commit_many(self, items: list[tuple[DocumentRecord, str, list[float], str]]) -> None:
+        records = [record for record, _, _, _ in items]
+        for record, _, _, old_version in items:
+            record.cleanup = [old_version] if old_version and old_version != record.version else []
+        self.documents.upsert(
+            ids=[r.doc_id for r in records],
+            documents=[text for _, text, _, _ in items],
+            metadatas=[r.to_metadata() for r in records],
+            embeddings=[embedding for _, _, embedding, _ in items],
+        )
+        self._finish_cleanup(records)
+
+    def remove(self, record: DocumentRecord) -> None:
+        """Withdraw a document: first from readers, then its chunks, then its record."""
+        record.cleanup = _with(record.cleanup, record.version)
+        record.version = ""
+        self.documents.update(ids=[record.doc_id], metadatas=[record.to_metadata()])
+        self._finish_cleanup([record])
+
+    def _finish_cleanup(self, records: list[DocumentRecord]) -> None:
+        stale = [
+            {"$and": [{"doc_id": r.doc_id}, {"version": {"$in": versions}}]}
+            for r in records
+            if (versions := [v for v in r.cleanup if v and v != r.version])
+        ]
+        if stale:
+            self.chunks.delete(where=stale[0] if len(stale) == 1 else {"$or": stale})
+        withdrawn = [r.doc_id for r in records if not r.version]
+        if withdrawn:
+            self.documents.delete(ids=withdrawn)
+        finished = [r for r in records if r.version and r.cleanup]
+        for record in finished:
+            record.cleanup = []
+        if finished:
+            self.documents.update(
+                ids=[r.doc_id for r in finished], metadatas=[r.to_metadata() for r in finished]
+            )
+
+    def repair(self) -> list[str]:
+        """Finish or undo whatever a killed writer left; returns the doc ids it touched."""
+        touched = [r for r in self.all_records().values() if r.cleanup or not r.version]
+        if touched:
+            self._finish_cleanup(touched)
+        return [r.doc_id for r in touched]
+
+    def _records(self, doc_ids: list[str] | None = None) -> dict[str, DocumentRecord]:
+        got = self.documents.get(ids=doc_ids, include=["metadatas"])
+        pairs = zip(got["ids"], got["metadatas"], strict=True)
+        return {doc_id: DocumentRecord.from_metadata(meta) for doc_id, meta in pairs}
+
+
+def _with(versions: list[str], version: str) -> list[str]:
+    return sorted(set(versions) | {version})

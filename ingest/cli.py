@@ -1,0 +1,175 @@
+"""`python -m ingest`: the maintainers' command. See README "Adding documents"."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from index.settings import Settings, load_settings
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", type=Path, help="embedded store folder (CASEFILE_STORE)")
+    parser.add_argument("--chroma-host", help="use the Chroma server at this host")
+    parser.add_argument("--chroma-port", type=int, help="Chroma server port (default 8000)")
+    parser.add_argument("--collection", help="collection name (default casefile)")
+    parser.add_argument("--json", action="store_true", help="print one JSON summary line last")
+    parser.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                        help="wait this long for another ingest to finish (default: refuse)")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings().with_overrides(
+        store=args.store,
+        chroma_host=args.chroma_host,
+        chroma_port=args.chroma_port,
+        collection=args.collection,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["add"]:
+        return _add(argv[1:])
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest",
+        description="Ingest documents into the Casefile index (incremental, safe to re-run). "
+        "Without paths: the configured corpus folders (CASEFILE_CORPUS). "
+        "`python -m ingest add FILE|URL` adds one document with its metadata.",
+    )
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders (recursive)")
+    parser.add_argument("--prune", action="store_true",
+                        help="remove indexed documents whose file under these folders is gone")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="say what would change; write nothing")
+    _common(parser)
+    args = parser.parse_args(argv)
+    settings = _settings(args)
+    paths = args.paths or [p for p in settings.corpus if p.exists()]
+    return run_ingest(settings, paths, prune=args.prune, dry_run=args.dry_run,
+                      as_json=args.json, wait=args.wait)
+
+
+def run_ingest(
+    settings: Settings,
+    paths: list[Path],
+    *,
+    prune: bool = False,
+    dry_run: bool = False,
+    as_json: bool = False,
+    wait: float = 0,
+) -> int:
+    from index.store import CorpusStore, StoreUnavailable
+    from ingest.discover import find_documents
+    from ingest.lock import StoreBusy, writer_lock
+    from ingest.pipeline import Ingester
+
+    files, problems = find_documents(paths)
+    try:
+        with writer_lock(settings, wait):
+            store = CorpusStore(settings)
+            with _progress(len(files), quiet=as_json) as advance:
+                summary = Ingester(settings, store, on_progress=advance).run(
+                    files, prune_roots=[p for p in paths if p.is_dir()] if prune else None,
+                    dry_run=dry_run,
+                )
+    except (StoreBusy, StoreUnavailable) as exc:
+        _report_error(str(exc), as_json)
+        return EXIT_ERROR
+    for path, reason in problems:
+        summary.failed += 1
+        summary.failures.append({"path": str(path), "reason": reason})
+    _report(summary, settings, as_json)
+    if not files and not problems:
+        print(f"no documents found under: {', '.join(map(str, paths)) or '(no paths)'}",
+              file=sys.stderr)
+    return EXIT_SOME_FAILED if summary.failed else EXIT_OK
+
+
+def _progress(total: int, quiet: bool):
+    """A tqdm bar over documents with a running chunk count; silent when quiet or not a TTY."""
+    from contextlib import contextmanager
+
+    from tqdm import tqdm
+
+    @contextmanager
+    def bar():
+        with tqdm(total=total, unit="doc", disable=quiet or None, file=sys.stderr,
+                  desc="ingest", dynamic_ncols=True) as progress:
+            chunks = 0
+
+            def advance(_path: str, new_chunks: int) -> None:
+                nonlocal chunks
+                chunks += new_chunks
+                progress.set_postfix(chunks=chunks, refresh=False)
+                progress.update(1)
+
+            yield advance
+
+    return bar()
+
+
+def _report(summary, settings: Settings, as_json: bool) -> None:
+    if as_json:
+        print(summary.to_json())
+        return
+    for item in summary.failures:
+        print(f"FAILED   {item['path']}: {item['reason']}", file=sys.stderr)
+    for item in summary.warnings:
+        print(f"warning  {item['path']}: {item['warning']}", file=sys.stderr)
+    for item in summary.duplicate_of:
+        print(f"same text as '{item['stored_as']}', stored once: {item['path']}", file=sys.stderr)
+    verb = "would be" if summary.dry_run else ""
+    print(
+        f"{settings.chroma_label}{' (dry run)' if summary.dry_run else ''}: "
+        f"{summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged, "
+        f"{summary.removed} removed, {summary.failed} failed, {summary.duplicates} duplicates; "
+        f"{summary.chunks_written} chunks written{(' ' + verb) if verb else ''}"
+        f"{f', {summary.repaired} repaired' if summary.repaired else ''}"
+        f" in {summary.seconds:.1f} s"
+    )
+
+
+def _report_error(message: str, as_json: bool) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    if as_json:
+        import json
+
+        print(json.dumps({"error": message}))
+
+
+def _add(argv: list[str]) -> int:
+    from ingest.fetch import AddError, copy_in, download, is_url, today, write_sidecar
+
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest add",
+        description="Add one document (a file or an http(s) URL) to the maintainers' corpus "
+        "folder with its metadata, then ingest it.",
+    )
+    parser.add_argument("source", help="a file path or an http(s) URL")
+    for name in ("title", "publisher", "author", "date", "kind", "url", "license"):
+        parser.add_argument(f"--{name}")
+    parser.add_argument("--into", type=Path, help="folder to keep it in (default corpus/)")
+    _common(parser)
+    args = parser.parse_args(argv)
+    settings = _settings(args)
+    folder = args.into or settings.add_dir
+    metadata = {k: getattr(args, k) for k in
+                ("title", "publisher", "author", "date", "kind", "url", "license")}
+    try:
+        if is_url(args.source):
+            document = download(args.source, folder)
+            metadata["url"] = metadata["url"] or args.source
+            metadata["provenance"] = f"downloaded from {args.source} on {today()}"
+        else:
+            document = copy_in(Path(args.source), folder)
+    except AddError as exc:
+        _report_error(str(exc), args.json)
+        return EXIT_ERROR
+    write_sidecar(document, metadata)
+    if not args.json:
+        print(f"kept as {document}", file=sys.stderr)
+    return run_ingest(settings, [document], as_json=args.json, wait=args.wait)

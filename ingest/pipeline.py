@@ -1,0 +1,297 @@
+"""Bring the index in step with a set of files: add new, replace changed, skip unchanged,
+store identical content once, optionally prune what disappeared.
+
+Writes follow the store's commit protocol (see ``index.store``), so an ingest killed anywhere
+is repaired by the next run. Embedding is batched across documents: it is the only real cost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from index.embedding import embed_model
+from index.settings import Settings
+from index.store import CorpusStore, DocumentRecord
+from ingest.chunking import chunk_document, make_splitter
+from ingest.readers import BadDocument, LoadedDocument, load_document
+
+# Bump when reading or chunking changes, so every document is re-indexed once.
+PIPELINE_VERSION = "1"
+EMBED_GROUP = 256  # chunks embedded per call: big enough to batch well across small documents
+
+
+@dataclass
+class Summary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: int = 0
+    duplicates: int = 0
+    chunks_written: int = 0
+    repaired: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+    failures: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    duplicate_of: list[dict[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+
+@dataclass
+class _Pending:
+    """A document read and chunked, waiting for its embeddings."""
+
+    record: DocumentRecord
+    previous: DocumentRecord | None
+    text: str
+    nodes: list
+
+
+def doc_id_for(path: Path) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "document"
+
+
+def _hash(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+class Ingester:
+    def __init__(
+        self,
+        settings: Settings,
+        store: CorpusStore,
+        on_progress: Callable[[str, int], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.on_progress = on_progress or (lambda _path, _chunks: None)
+        self.splitter = make_splitter(settings)
+        self.config_hash = _hash(
+            PIPELINE_VERSION, str(settings.chunk_size), str(settings.chunk_overlap)
+        )
+
+    def run(
+        self, files: list[Path], prune_roots: list[Path] | None = None, dry_run: bool = False
+    ) -> Summary:
+        started = time.perf_counter()
+        summary = Summary(dry_run=dry_run)
+        if not dry_run:
+            summary.repaired = len(self.store.repair())
+        records = self.store.all_records()
+        owner_of_content = {r.content_hash: r for r in records.values() if r.version}
+        ids_this_run: dict[str, Path] = {}
+        batch: list[_Pending] = []
+
+        for path in files:
+            pending = self._prepare(path, records, owner_of_content, ids_this_run, summary)
+            if pending is None:
+                self.on_progress(str(path), 0)
+                continue
+            if dry_run:
+                self._count_change(pending, summary)
+                self.on_progress(str(path), 0)
+                continue
+            batch.append(pending)
+            if sum(len(p.nodes) for p in batch) >= EMBED_GROUP:
+                self._write(batch, summary)
+                batch = []
+        if batch:
+            self._write(batch, summary)
+
+        if prune_roots is not None:
+            self._prune(records, set(ids_this_run), prune_roots, summary, dry_run)
+        summary.seconds = round(time.perf_counter() - started, 3)
+        return summary
+
+    # -- one document ----------------------------------------------------------------------
+
+    def _prepare(
+        self,
+        path: Path,
+        records: dict[str, DocumentRecord],
+        owner_of_content: dict[str, DocumentRecord],
+        ids_this_run: dict[str, Path],
+        summary: Summary,
+    ) -> _Pending | None:
+        doc = self._load(path, summary)
+        if doc is None:
+            return None
+        doc_id = doc_id_for(path)
+        if doc_id in ids_this_run:
+            summary.failed += 1
+            summary.failures.append({
+                "path": str(path),
+                "reason": f"same document id '{doc_id}' as {ids_this_run[doc_id]}; rename one",
+            })
+            return None
+        content_hash = _hash(doc.text)
+        record = self._record_for(doc, doc_id, content_hash)
+        previous = records.get(doc_id)
+        if previous and previous.version == record.version:
+            ids_this_run[doc_id] = path
+            summary.unchanged += 1
+            self._follow_move(previous, record.source_path, summary.dry_run)
+            return None
+        owner = owner_of_content.get(content_hash)
+        if owner and owner.doc_id != doc_id and (
+            owner.doc_id in ids_this_run or Path(owner.source_path).exists()
+        ):
+            summary.duplicates += 1
+            summary.duplicate_of.append({"path": str(path), "stored_as": owner.doc_id})
+            if previous and previous.version:
+                # Its file now holds another document's text: its old text exists nowhere.
+                self._withdraw(records.pop(doc_id), summary)
+            return None
+        try:
+            nodes = chunk_document(doc, self.splitter, self._chunk_metadata(record))
+        except ValueError as exc:  # e.g. a chunk the splitter could not place in the text
+            summary.failed += 1
+            summary.failures.append({"path": str(path), "reason": f"could not be chunked: {exc}"})
+            return None
+        ids_this_run[doc_id] = path
+        for warning in doc.warnings:
+            summary.warnings.append({"path": str(path), "warning": warning})
+        owner_of_content[content_hash] = record
+        record.chunk_count = len(nodes)
+        return _Pending(record=record, previous=previous, text=doc.text, nodes=nodes)
+
+    def _follow_move(self, record: DocumentRecord, source_path: str, dry_run: bool) -> None:
+        """An unchanged document found at a new path: point its record there, so a later
+        --prune of its old folder does not remove a document that still exists."""
+        if record.source_path != source_path and not dry_run:
+            record.source_path = source_path
+            self.store.documents.update(
+                ids=[record.doc_id], metadatas=[{"source_path": source_path}]
+            )
+
+    def _withdraw(self, record: DocumentRecord, summary: Summary) -> None:
+        if not summary.dry_run:
+            self.store.remove(record)
+        summary.removed += 1
+
+    @staticmethod
+    def _load(path: Path, summary: Summary) -> LoadedDocument | None:
+        try:
+            return load_document(path)
+        except (BadDocument, OSError) as exc:
+            reason = str(exc)
+        except Exception as exc:  # a parser's own bug in one file must not stop the others
+            reason = f"could not be read ({type(exc).__name__}: {exc})"
+        summary.failed += 1
+        summary.failures.append({"path": str(path), "reason": reason})
+        return None
+
+    def _record_for(self, doc: LoadedDocument, doc_id: str, content_hash: str) -> DocumentRecord:
+        meta = doc.metadata
+        version = _hash(self.config_hash, doc.text, json.dumps(meta, sort_keys=True))
+        return DocumentRecord(
+            doc_id=doc_id,
+            title=meta["title"],
+            publisher=meta.get("publisher", ""),
+            author=meta.get("author", ""),
+            date=meta.get("date", ""),
+            kind=meta.get("kind", "other"),
+            url=meta.get("url", ""),
+            language=meta.get("language", ""),
+            license=meta.get("license", ""),
+            source_path=str(doc.path),
+            source_file=doc.path.stem,
+            content_hash=content_hash,
+            version=version,
+            page_count=len(doc.pages),
+            ingested_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        )
+
+    @staticmethod
+    def _chunk_metadata(record: DocumentRecord) -> dict[str, str | int]:
+        return {
+            "doc_id": record.doc_id,
+            "version": record.version,
+            "title": record.title,
+            "publisher": record.publisher,
+            "date": record.date,
+            "kind": record.kind,
+            "url": record.url,
+            "source_file": record.source_file,
+        }
+
+    @staticmethod
+    def _count_change(pending: _Pending, summary: Summary) -> None:
+        if pending.previous:
+            summary.updated += 1
+        else:
+            summary.added += 1
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _write(self, batch: list[_Pending], summary: Summary) -> None:
+        """Embed a batch, then write it with one Chroma call per protocol step."""
+        titles = self._embed(batch)
+        self.store.begin_many([
+            (p.record, title, p.record.version) for p, title in zip(batch, titles, strict=True)
+        ])
+        nodes = [node for p in batch for node in p.nodes]
+        if nodes:
+            self.store.vector_store.add(nodes)
+        self.store.commit_many([
+            (p.record, p.text, title, p.previous.version if p.previous else "")
+            for p, title in zip(batch, titles, strict=True)
+        ])
+        for pending in batch:
+            self._count_change(pending, summary)
+            summary.chunks_written += len(pending.nodes)
+            self.on_progress(pending.record.source_path, len(pending.nodes))
+
+    def _embed(self, batch: list[_Pending]) -> list[list[float]]:
+        """Set every node's embedding; returns the title embeddings (for the records).
+
+        Titles and chunks go to the model in one call, shortest first: similar lengths side
+        by side waste less padding inside each encode batch."""
+        from llama_index.core.schema import MetadataMode
+
+        model = embed_model(self.settings.embed_batch_size)
+        nodes = [node for p in batch for node in p.nodes]
+        texts = [p.record.title for p in batch]
+        texts += [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors: list[list[float]] = [[]] * len(texts)
+        for i, vector in zip(order, model.get_text_embedding_batch([texts[i] for i in order]),
+                             strict=True):
+            vectors[i] = vector
+        for node, vector in zip(nodes, vectors[len(batch):], strict=True):
+            node.embedding = vector
+        return vectors[: len(batch)]
+
+    def _prune(
+        self,
+        records: dict[str, DocumentRecord],
+        present: set[str],
+        roots: list[Path],
+        summary: Summary,
+        dry_run: bool,
+    ) -> None:
+        """Remove documents whose file lay under a scanned folder and is gone now."""
+        resolved_roots = [r.resolve() for r in roots]
+        for record in records.values():
+            if record.doc_id in present or not record.version:
+                continue
+            source = Path(record.source_path)
+            under_root = any(source.is_relative_to(root) for root in resolved_roots)
+            if under_root and not source.exists():
+                if not dry_run:
+                    self.store.remove(record)
+                summary.removed += 1

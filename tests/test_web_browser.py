@@ -1,0 +1,223 @@
+"""The web chat end to end: real Gradio server, real Chroma and model, headless Debian chromium.
+
+Every page records its requests and dialogs; teardown fails the test if the page talked to
+anything but the loopback server or if any alert/confirm fired.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+STATUTE_Q = "How long can someone be imprisoned for an unlawful cross-border transfer?"
+STATUTE_SENTENCE = "shall be imprisoned for not more than 12 years"
+MARKUP_Q = "What happened at the zebrafinch hearing?"
+NO_EVIDENCE_Q = "What is the recipe for lemon meringue pie?"
+LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+class Recorder:
+    def __init__(self, page: Page) -> None:
+        self.hosts: set[str] = set()
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", self._request)
+        page.on("dialog", self._dialog)
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def _request(self, request) -> None:
+        url = urlsplit(request.url)
+        if url.scheme in ("http", "https", "ws", "wss"):
+            self.hosts.add(url.hostname or "")
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+
+@pytest.fixture
+def page(browser, web_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    recorder = Recorder(page)
+    page.goto(web_url, wait_until="load")  # Gradio keeps a stream open: never "networkidle"
+    page.wait_for_selector("#cf-question textarea")
+    page.recorder = recorder
+    yield page
+    context.close()
+    assert recorder.hosts and recorder.hosts <= LOOPBACK, f"non-loopback requests: {recorder.hosts}"
+    assert recorder.dialogs == [], f"a dialog fired: {recorder.dialogs}"
+    assert recorder.errors == [], f"page errors: {recorder.errors}"
+
+
+def ask(page: Page, question: str, turn: int) -> None:
+    """Type a question, press Enter, wait until the answer has finished streaming."""
+    page.fill("#cf-question textarea", question)
+    page.press("#cf-question textarea", "Enter")
+    page.wait_for_selector(f'#cf-sources [data-turn="{turn}"]')
+
+
+def last_bot(page: Page):
+    return page.locator('#cf-chat [data-testid="bot"]').last
+
+
+def test_answer_with_citations_and_the_source_viewer(page):
+    ask(page, STATUTE_Q, 0)
+    answer = last_bot(page)
+    markers = answer.locator("a.cf-cite")
+    expect(markers.first).to_have_text(re.compile(r"^\[\d+\]$"))
+    assert "Searching" not in answer.inner_text()
+
+    card = page.locator("#cf-sources .cf-card").first
+    expect(card.locator(".cf-badge")).to_have_text("statute")
+    expect(card.locator(".cf-card-title")).to_contain_text("Fixture Code § 4410")
+    expect(card.locator(".cf-meta")).to_contain_text("2019-03-01")
+    expect(card.locator("mark")).not_to_be_empty()
+    expect(card.locator("a.cf-ext")).to_have_attribute("href", "https://example.org/fixture-code/4410")
+
+    # Click the marker in the answer: the viewer opens on the whole document.
+    statute_marker = answer.locator("a.cf-cite").filter(has_text="[1]").first
+    statute_marker.click()
+    highlight = page.locator("#cf-viewer mark#cf-hl")
+    expect(highlight).to_be_visible()
+    expect(highlight).to_be_in_viewport()
+    expect(page.locator("#cf-viewer .cf-doc")).to_contain_text("(c) Definitions")  # whole text
+    expect(page.locator("#cf-viewer .cf-viewer-title")).to_contain_text("Fixture Code § 4410")
+    citation = page.locator("#cf-citation textarea")
+    expect(citation).to_have_value(re.compile(r"Fixture Code § 4410.*2019-03-01.*"
+                                              r"https://example\.org/fixture-code/4410"))
+    viewer_text = page.locator("#cf-viewer .cf-viewer-ref").inner_text()
+    assert viewer_text.startswith("Source [1]")
+
+    page.click("#cf-close")
+    expect(page.locator("#cf-viewer-box")).to_be_hidden()
+
+    # A card opens the viewer too, on the sentence that supports the claim.
+    page.locator("#cf-sources .cf-open").first.click()
+    expect(page.locator("#cf-viewer-box")).to_be_visible()
+    expect(page.locator("#cf-viewer mark#cf-hl")).not_to_be_empty()
+    texts = [page.locator("#cf-sources .cf-card mark").first.inner_text(),
+             page.locator("#cf-viewer mark#cf-hl").inner_text()]
+    assert texts[0] == texts[1]
+    assert any(STATUTE_SENTENCE in m for m in
+               page.locator("#cf-sources .cf-card mark").all_inner_texts())
+
+
+def test_markup_in_documents_and_questions_stays_inert(page):
+    hostile = MARKUP_Q + ' <img src="x" onerror="window.__casefile_xss = 3">'
+    hostile += "<script>alert(1)</script>"
+    ask(page, hostile, 0)
+    user = page.locator('#cf-chat [data-testid="user"]').last
+    expect(user).to_contain_text('<img src="x"')  # shown as text
+    expect(last_bot(page)).to_contain_text("zebrafinch")
+    card = page.locator("#cf-sources .cf-card").first
+    title = "Fixture Wire: markup <b>inside</b> a title"
+    expect(card.locator(".cf-card-title")).to_have_text(title)
+    last_bot(page).locator("a.cf-cite").first.click()
+    doc = page.locator("#cf-viewer .cf-doc")
+    expect(doc).to_contain_text("<script>window.__casefile_xss = 1; alert('xss')</script>")
+    expect(doc).to_contain_text('<img src="x" onerror="window.__casefile_xss = 2">')
+    page.wait_for_timeout(300)  # give any injected handler a chance to run
+    assert page.evaluate("typeof window.__casefile_xss") == "undefined"
+    assert page.locator('img[src="x"]').count() == 0
+    for panel in ("#cf-chat", "#cf-sources", "#cf-viewer"):
+        assert page.locator(f"{panel} script, {panel} img, {panel} b").count() == 0
+    # The page's own fail-safe: recorder asserts no dialog at teardown.
+
+
+def test_no_evidence_answer_looks_different_and_lists_related_passages(page):
+    ask(page, NO_EVIDENCE_Q, 0)
+    message = last_bot(page)
+    expect(message).to_contain_text("No evidence found")
+    assert message.locator("a.cf-cite").count() == 0
+    bubble = page.locator("#cf-chat .bot").filter(has=page.locator(".cf-noevidence")).first
+    background = bubble.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert background == "rgb(255, 247, 230)"
+    related = page.locator("#cf-sources .cf-card-related")
+    assert related.count() >= 1
+    assert page.locator("#cf-sources .cf-num").count() == 0
+    expect(page.locator("#cf-sources")).to_contain_text("No supporting passage")
+    related.first.click()
+    expect(page.locator("#cf-viewer .cf-viewer-ref")).to_contain_text("not support")
+    expect(page.locator("#cf-viewer mark#cf-hl")).to_be_visible()
+
+
+def test_empty_question_gets_a_clear_message(page):
+    page.press("#cf-question textarea", "Enter")
+    message = last_bot(page)
+    expect(message).to_contain_text("Please type a question.")
+    assert message.locator(".cf-error").count() == 1
+
+
+def test_examples_follow_up_markers_and_new_chat(page):
+    page.locator("#cf-chat button.example").first.click()
+    page.wait_for_selector('#cf-sources [data-turn="0"]')
+    expect(page.locator('#cf-chat [data-testid="user"]').first).to_have_text(STATUTE_Q)
+    ask(page, MARKUP_Q, 1)
+    # A marker in the *first* answer still opens the first answer's source.
+    first_answer = page.locator('#cf-chat [data-testid="bot"]').first
+    first_answer.locator("a.cf-cite").first.click()
+    expect(page.locator("#cf-viewer .cf-viewer-title")).to_contain_text("Fixture Code § 4410")
+
+    page.click("#cf-new")
+    expect(page.locator('#cf-chat [data-testid="bot"]')).to_have_count(0)
+    expect(page.locator("#cf-chat button.example").first).to_be_visible()
+    expect(page.locator("#cf-viewer-box")).to_be_hidden()
+    expect(page.locator("#cf-sources")).to_contain_text("Ask a question")
+    ask(page, STATUTE_Q, 0)  # numbering restarts with the new conversation
+
+
+def test_filters_apply_to_the_next_question(page):
+    page.get_by_text("Filters (apply").click()
+    page.locator('#cf-kinds input[name="news"]').check()
+    ask(page, STATUTE_Q, 0)
+    badges = page.locator("#cf-sources .cf-badge").all_inner_texts()
+    assert badges and {b.lower() for b in badges} == {"news"}
+    expect(last_bot(page)).to_contain_text("Searched with filters: kind: news")
+
+    page.fill("#cf-from textarea, #cf-from input", "20x1")
+    page.fill("#cf-question textarea", STATUTE_Q)
+    page.press("#cf-question textarea", "Enter")
+    expect(last_bot(page)).to_contain_text("“From” date must look like")
+
+
+def test_corpus_tab_lists_and_searches_documents(page, casefile):
+    page.get_by_role("tab", name="Corpus").click()
+    rows = page.locator("#cf-corpus tbody tr")
+    expect(rows).to_have_count(len(casefile.documents()))
+    expect(page.locator("#cf-corpus")).to_contain_text("Fixture Wire: markup <b>inside</b> a title")
+    statute = rows.filter(has_text="Fixture Code § 4410")
+    expect(statute.locator(".cf-badge")).to_have_text("statute")
+    expect(statute.locator(".cf-num-col").first).to_have_text("1")
+
+    search = page.locator("#cf-corpus-search textarea, #cf-corpus-search input").first
+    search.fill("southbound")
+    expect(rows).to_have_count(2)
+    search.fill('<img src="x" onerror="window.__casefile_xss = 4"> ${7*7} {{value}}')
+    expect(page.locator("#cf-corpus")).to_contain_text("${7*7} {{value}}")
+    expect(page.locator("#cf-corpus")).to_contain_text("No title matches")
+    assert page.locator('img[src="x"]').count() == 0
+    assert page.evaluate("typeof window.__casefile_xss") == "undefined"
+
+
+def test_phone_width_viewer_scrolls_into_view(browser, web_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    recorder = Recorder(page)
+    try:
+        page.goto(web_url, wait_until="load")
+        page.wait_for_selector("#cf-question textarea")
+        ask(page, STATUTE_Q, 0)
+        # The side panel stacks under the chat; nothing overflows sideways.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        last_bot(page).locator("a.cf-cite").first.click()
+        expect(page.locator("#cf-viewer mark#cf-hl")).to_be_in_viewport()
+    finally:
+        context.close()
+    assert recorder.hosts <= LOOPBACK and recorder.dialogs == [] and recorder.errors == []
