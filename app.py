@@ -32,7 +32,11 @@ def ensure_ingested(settings: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python app.py", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python app.py",
+        description="Serve the Casefile web chat (README: 'Using the web chat'). Settings come "
+        "from CASEFILE_* environment variables; CASEFILE_LOGIN=user:password adds a login.",
+    )
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"interface (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,
                         help=f"port (default {DEFAULT_PORT})")

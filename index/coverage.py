@@ -42,9 +42,11 @@ def unknown_names(question: str, vocabulary: frozenset[str]) -> list[str]:
     return names
 
 
-# Calibrated on ../shared/eval/dev.jsonl (README "Evaluation"): below this cosine similarity of
-# the best passage, answerable questions were rare and unanswerable ones common.
-MIN_DENSE = 0.45
+# Calibrated on ../shared/eval/dev.jsonl (README "Evaluation"): every answerable English question
+# there had a best passage at cosine >= 0.47; the floor sits below that with room for short
+# documents, whose whole-text chunks score lower. It only stops clearly off-topic questions:
+# near-misses that share the corpus's vocabulary are the job of the checks above.
+MIN_DENSE = 0.35
 # An unknown name is decisive only when the dense match is not strong either (a question in
 # Spanish names "Departamento de Estado" and still matches the right passage well).
 NAME_DENSE_CEILING = 0.6

@@ -26,7 +26,8 @@ EMBEDDED_CANDIDATES = 16
 OVERLAP_WEIGHT = 0.5
 RANK_PENALTY = 0.03  # per rank: the fused ranking is a better judge of relevance than one sentence
 FOLLOWERS_WITHIN = 0.08  # further sentences must score this close to the best
-URL = re.compile(r"https?://\S+")
+# Links, and the tails of links a chunk boundary cut ("org/wiki/…").
+URL = re.compile(r"(?:https?://|www\.)\S+|\S+/\S+")
 WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*")
 POSSESSIVE = re.compile(r"['’]s$")
 STOPWORDS = frozenset({
@@ -41,7 +42,7 @@ STOPWORDS = frozenset({
 })
 MARKDOWN = [
     (re.compile(r"^#{1,6}\s*"), ""),
-    (re.compile(r"\*\*|__|`"), ""),
+    (re.compile(r"\*\*|`"), ""),
     (re.compile(r"^\s*[-*+]\s+"), ""),
     (re.compile(r"\s*\|\s*"), " — "),
 ]
@@ -140,6 +141,7 @@ class ExtractiveAnswerer:
                 ))
             lines.append(_attributed(sentence, numbers[passage.node_id]))
         notices = _companion_notes([c.passage for c in citations], [h.passage for h in hits])
+        notices += _differing_figures(chosen, numbers)
         return Composed(status="answered", answer=" ".join(lines), citations=citations,
                         notices=notices)
 
@@ -150,8 +152,13 @@ def no_evidence(hits: list[Hit], reason: str) -> Composed:
         status="no_evidence",
         answer=f"The corpus does not answer this question. {reason} The closest passages are "
         "listed as related reading, not as support.",
-        related=[h.passage for h in hits[:RELATED_SHOWN]],
+        related=_one_per_document([h.passage for h in hits])[:RELATED_SHOWN],
     )
+
+
+def _one_per_document(passages: list[Passage]) -> list[Passage]:
+    seen: set[str] = set()
+    return [p for p in passages if not (p.doc_id in seen or seen.add(p.doc_id))]
 
 
 def _quotable(sentence: str) -> bool:
@@ -198,6 +205,23 @@ def _speaker(passage: Passage) -> str:
     if aside and len(aside) <= 12:  # a short aside is an acronym worth keeping
         return f"{name} ({aside.rstrip(')')}, {passage.kind_label})"
     return f"{name} ({passage.kind_label})"
+
+
+PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent\b)")
+
+
+def _differing_figures(chosen: list[_Sentence], numbers: dict[str, int]) -> list[str]:
+    """When quoted sources from different documents give different percentages, say so."""
+    figures: dict[str, tuple[str, int]] = {}
+    for sentence in chosen:
+        for figure in PERCENT.findall(sentence.text):
+            value = re.sub(r"\s?(?:%|percent)", "%", figure)
+            figures.setdefault(sentence.passage.doc_id, (value, numbers[sentence.passage.node_id]))
+    values = {v for v, _ in figures.values()}
+    if len(figures) > 1 and len(values) > 1:
+        listed = "; ".join(f"{v} [{n}]" for v, n in figures.values())
+        return [f"The sources give different figures: {listed}. Check each source."]
+    return []
 
 
 BILL_NUMBER = re.compile(r"^((?:H\.\s?R\.|S\.)\s*\d+)")

@@ -7,13 +7,15 @@ questions), follow-up handling and timing are done once.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from index.answers import Answer, Answerer, EmptyIndex, InvalidQuestion
 from index.coverage import why_not_covered
 from index.extractive import no_evidence
 from index.retrieval import HybridRetriever, SearchFilters
 from index.settings import Settings, load_settings
-from index.store import CorpusStore, DocumentRecord
+from index.store import CorpusStore, DocumentRecord, StoreUnavailable
 
 MAX_QUESTION_CHARS = 1000
 
@@ -46,7 +48,8 @@ class Casefile:
         """Answer ``question``; ``history`` holds the user's earlier questions in this chat."""
         started = time.perf_counter()
         question, notices = self._validate(question)
-        self.retriever.refresh()
+        with self._store_errors():
+            self.retriever.refresh()
         if self.retriever.empty:
             raise EmptyIndex(
                 f"The index at the {self.settings.chroma_label} is empty: run `python -m ingest` "
@@ -55,7 +58,8 @@ class Casefile:
         from index.followup import with_context
 
         search_query = with_context(question, history or [])
-        hits = self.retriever.search(search_query, k=k, filters=filters)
+        with self._store_errors():
+            hits = self.retriever.search(search_query, k=k, filters=filters)
         retrieved_at = time.perf_counter()
         reason = why_not_covered(question, hits, self.retriever.vocabulary)
         if reason:
@@ -80,6 +84,21 @@ class Casefile:
             },
             search_query=search_query,
         )
+
+    @contextmanager
+    def _store_errors(self) -> Iterator[None]:
+        """A server that stops answering mid-session becomes a message, not a traceback."""
+        try:
+            yield
+        except StoreUnavailable:
+            raise
+        except Exception as exc:
+            if not self.settings.server_mode:
+                raise
+            raise StoreUnavailable(
+                f"Lost the connection to the Chroma server at {self.settings.chroma_host}:"
+                f"{self.settings.chroma_port} ({type(exc).__name__}); is it still running?"
+            ) from exc
 
     @staticmethod
     def _validate(question: str) -> tuple[str, list[str]]:

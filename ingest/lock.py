@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,13 +33,25 @@ def writer_lock(settings: Settings, wait_seconds: float = 0) -> Iterator[None]:
     path = lock_path(settings)
     lock = FileLock(str(path))
     try:
-        lock.acquire(timeout=wait_seconds)
+        lock.acquire(timeout=0)
     except Timeout:
-        raise StoreBusy(
-            f"another ingest is writing to the {settings.chroma_label} (lock {path}); "
-            "wait for it to finish, or re-run with --wait SECONDS"
-        ) from None
+        if wait_seconds <= 0:
+            raise _busy(settings, path) from None
+        # Say so at once: a silent wait looks like a hang.
+        print(f"another ingest holds the lock {path}; waiting up to {wait_seconds:g} s",
+              file=sys.stderr, flush=True)
+        try:
+            lock.acquire(timeout=wait_seconds)
+        except Timeout:
+            raise _busy(settings, path) from None
     try:
         yield
     finally:
         lock.release()
+
+
+def _busy(settings: Settings, path: Path) -> StoreBusy:
+    return StoreBusy(
+        f"another ingest is writing to the {settings.chroma_label} (lock {path}); "
+        "wait for it to finish, or re-run with --wait SECONDS"
+    )

@@ -10,13 +10,16 @@ Two kinds of kill:
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import re
 import select
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from collections import Counter
 from pathlib import Path
@@ -26,8 +29,8 @@ import pytest
 from index.retrieval import HybridRetriever
 from index.settings import PROJECT_ROOT, Settings
 from index.store import CorpusStore
-from ingest.discover import find_documents
 from ingest import pipeline
+from ingest.discover import find_documents
 from ingest.pipeline import Ingester
 from tests.conftest import settings_for
 
@@ -229,7 +232,7 @@ def test_killed_in_the_middle_of_a_prune(ingested, monkeypatch):
 # -- real SIGKILL ------------------------------------------------------------------------------
 
 GENERATED_DOCS = 60
-CHUNK_SIZE = 100  # small chunks embed fast, and 60 documents still fill two embedding groups
+CHUNK_SIZE = 100  # small chunks embed fast, and 60 documents still fill two write batches
 
 
 def _generate_corpus(folder: Path, prose, edit: int = 0) -> None:
@@ -244,15 +247,12 @@ def _generate_corpus(folder: Path, prose, edit: int = 0) -> None:
 
 
 def _ingest_and_kill(store: Path, corpus: Path, *, after_docs: int | None = None,
-                     after_seconds: float | None = None) -> tuple[int, float]:
+                     after_seconds: float | None = None) -> tuple[int, float, bytes]:
     """Start `python -m ingest` with a terminal for its progress bar; SIGKILL it once the bar
     shows ``after_docs`` documents done, or ``after_seconds`` after the bar first appears.
-    Returns (documents shown done at the kill, seconds from the bar to the kill)."""
+    Returns (documents shown done at the kill, seconds from the bar to the kill, its output)."""
     controller, terminal = pty.openpty()
-    import fcntl
-    import struct
-    import termios
-
+    # A terminal of zero columns gets no progress bar: give it a real size.
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
     env = {**os.environ, "CASEFILE_CHUNK_SIZE": str(CHUNK_SIZE)}
     env.pop("CASEFILE_CHROMA_HOST", None)
@@ -288,7 +288,7 @@ def _ingest_and_kill(store: Path, corpus: Path, *, after_docs: int | None = None
         if process.poll() is None:
             process.kill()
         os.close(controller)
-    return done, time.monotonic() - (bar_seen or time.monotonic())
+    return done, time.monotonic() - (bar_seen or time.monotonic()), output
 
 
 @pytest.mark.timeout(300)
@@ -298,9 +298,8 @@ def test_sigkilled_ingest_is_repaired_by_the_next_run(tmp_path, prose):
     _generate_corpus(corpus, prose)
 
     # 1. Killed right after the first embedding group was committed.
-    t0 = time.monotonic()
-    done, seconds_to_first_commit = _ingest_and_kill(store_dir, corpus, after_docs=1)
-    print("TIMING kill1", time.monotonic() - t0, done, seconds_to_first_commit)
+    done, seconds_to_first_commit, bar = _ingest_and_kill(store_dir, corpus, after_docs=1)
+    assert b"chunks=" in bar  # the progress bar counts documents and chunks
     assert 0 < done < GENERATED_DOCS
     store = CorpusStore(settings)
     committed = assert_readers_see_only_complete_documents(store)
@@ -309,17 +308,13 @@ def test_sigkilled_ingest_is_repaired_by_the_next_run(tmp_path, prose):
 
     # 2. Edit every sixth document and kill the next run part-way, at a different point.
     _generate_corpus(corpus, prose, edit=7)
-    print("TIMING check1", time.monotonic() - t0)
     _ingest_and_kill(store_dir, corpus, after_seconds=seconds_to_first_commit / 2)
-    print("TIMING kill2", time.monotonic() - t0)
     store = CorpusStore(settings)
-    print("TIMING state", len(store.committed()), len(store.all_records()), store.chunk_count())
     assert_readers_see_only_complete_documents(store)
 
     # 3. The next run repairs; the one after has nothing left to do.
     summary = Ingester(settings, store).run(find_documents([corpus])[0])
     assert summary.failed == 0
-    print("TIMING rerun", time.monotonic() - t0, summary)
     assert_repaired(store)
     assert len(store.committed()) == GENERATED_DOCS
     again = Ingester(settings, store).run(find_documents([corpus])[0])

@@ -8,6 +8,9 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
+# Gradio's queue calls a pandas API that pandas 3 deprecates; not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
+
 STATUTE_Q = "How long can someone be imprisoned for an unlawful cross-border transfer?"
 
 

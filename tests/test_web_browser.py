@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+# Gradio's queue calls a pandas API that pandas 3 deprecates; not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
+
 STATUTE_Q = "How long can someone be imprisoned for an unlawful cross-border transfer?"
 STATUTE_SENTENCE = "shall be imprisoned for not more than 12 years"
 MARKUP_Q = "What happened at the zebrafinch hearing?"

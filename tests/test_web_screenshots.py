@@ -12,7 +12,8 @@ SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 STATUTE_Q = "How long can someone be imprisoned for an unlawful cross-border transfer?"
 NO_EVIDENCE_Q = "What is the recipe for lemon meringue pie?"
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+# Gradio's queue calls a pandas API that pandas 3 deprecates; not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
 
 
 def png_size(path: Path) -> tuple[int, int]:

@@ -54,8 +54,19 @@ reveal();
 watch('value', reveal);
 """
 
+# Gradio scopes ``css=`` rules under its content container; rules that depend on something
+# outside it (the page margins, the .dark class on <body>) go into <head> instead.
+HEAD = """<style>
+@media (max-width: 700px) {
+  .gradio-container .main.app { padding-left: 10px !important; padding-right: 10px !important; }
+}
+.dark #cf-chat .bot:has(.cf-noevidence) { background: #3a2f17 !important; }
+.dark #cf-chat .bot:has(.cf-error) { background: #3a1d1d !important; }
+.dark .cf-card mark, .dark .cf-viewer mark { background: #8a6d00; color: #fff; }
+.dark .cf-related-tag, .dark .cf-viewer-related .cf-viewer-ref { color: #f0b94d; }
+</style>"""
+
 CSS = r"""
-.gradio-container { max-width: 1400px !important; }
 #cf-header { margin: 0; }
 #cf-header h1 { font-size: 1.35rem; margin: 0; line-height: 1.2; }
 #cf-header p { margin: 1px 0 0; color: var(--body-text-color-subdued); font-size: 0.9rem; }
@@ -77,8 +88,6 @@ CSS = r"""
 #cf-chat .bot:has(.cf-error) {
   background: #fdecec !important; border: 1px solid #e3a3a3 !important; border-radius: 10px;
 }
-.dark #cf-chat .bot:has(.cf-noevidence) { background: #3a2f17 !important; }
-.dark #cf-chat .bot:has(.cf-error) { background: #3a1d1d !important; }
 
 /* panels */
 .cf-panel-title { font-weight: 700; font-size: 1.02rem; margin: 0 0 4px; }
@@ -190,7 +199,6 @@ CSS = r"""
 
 /* phones: the side panel stacks under the chat; keep things compact */
 @media (max-width: 700px) {
-  .gradio-container { padding: 6px !important; }
   #cf-header h1 { font-size: 1.2rem; }
   #cf-sources { max-height: none; }
   .cf-doc { max-height: 300px; }

@@ -1,7 +1,7 @@
 """The conversation a session keeps, and how an answer becomes a chat message.
 
-A session's state is plain JSON-able data (``Conversation``): Gradio deep-copies it per user, and
-the source viewer later resolves a clicked marker from it, so a marker in an *earlier* answer
+A session's state is a ``Conversation`` of plain dataclasses and dicts (Gradio deep-copies it per
+user). The source viewer resolves a clicked marker from it, so a marker in an *earlier* answer
 still opens that answer's source.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from index.answers import Answer
-from index.web.html import md
+from index.web.html import md, where
 
 MARKER = re.compile(r"\[(\d+)\]")
 QUOTED = re.compile(r"“(.+)”\s*$", re.S)  # an attributed claim: According to X (kind): “…”
@@ -145,7 +145,8 @@ def _no_evidence_markdown(turn: Turn, index: int) -> str:
         items = []
         for i, p in enumerate(turn.related, 1):
             title = md(p.get("title") or p.get("doc_id", ""))
-            source = md(" · ".join(x for x in (p.get("publisher"), p.get("date")) if x))
+            place = where(p.get("page"), p.get("section"))
+            source = md(" · ".join(x for x in (p.get("publisher"), p.get("date"), place) if x))
             items.append(
                 f'- <a class="cf-related" href="#cf-ref-{ref_id(index, "r", i)}">{title}</a>'
                 + (f" — {source}" if source else "")

@@ -103,7 +103,8 @@ class Handlers:
         self, conversation: Conversation, evt: gr.EventData
     ) -> tuple[Any, str, str]:
         """Viewer box visibility, viewer HTML, citation text for a clicked marker or card."""
-        ref = str(getattr(evt, "_data", None) and evt._data.get("ref") or "")
+        data = getattr(evt, "_data", None)  # what the page's trigger('click', {ref}) sent
+        ref = str(data.get("ref", "")) if isinstance(data, dict) else ""
         try:
             source = viewer.resolve(conversation or Conversation(), ref)
             if source is None:

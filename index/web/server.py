@@ -7,7 +7,7 @@ from typing import Any
 
 import gradio as gr
 
-from index.web.assets import CSS
+from index.web.assets import CSS, HEAD
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -42,6 +42,7 @@ def serve(
         show_error=False,  # tracebacks stay in the log
         quiet=quiet,
         css=CSS,
+        head=HEAD,
         theme=theme(),
         footer_links=["api"],
         run_history=False,

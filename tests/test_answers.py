@@ -1,0 +1,145 @@
+"""Cited answers on the fixture corpus: real store, real model, real retrieval."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from index.answers import InvalidQuestion
+from index.retrieval import SearchFilters
+
+PENALTY_QUESTION = "How long can someone be imprisoned for an unlawful cross-border transfer?"
+
+
+def cited_docs(answer) -> set[str]:
+    return {c.passage.doc_id for c in answer.citations}
+
+
+def test_answer_cites_the_passage_it_quotes(casefile):
+    answer = casefile.ask(PENALTY_QUESTION)
+    assert answer.status == "answered"
+    assert "12 years" in answer.answer
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    assert markers == {c.n for c in answer.citations}
+    text = casefile.document_text("statute-fixture-border-transfer-act")
+    for citation in answer.citations:
+        passage = citation.passage
+        assert text[passage.start_char : passage.end_char] == passage.text
+        assert text[citation.sentence_start : citation.sentence_end] == citation.sentence
+        assert citation.sentence in passage.text
+
+
+def test_primary_source_is_cited_directly(casefile):
+    answer = casefile.ask(PENALTY_QUESTION)
+    assert "According to" not in answer.answer
+
+
+def test_advocacy_claim_is_attributed_to_its_publisher(casefile):
+    answer = casefile.ask("What share of seized rifles were stolen from police armories?")
+    assert answer.status == "answered"
+    assert "advocacy-fixture-industry-view" in cited_docs(answer)
+    assert "According to Fixture Firearms Trade Council (advocacy)" in answer.answer
+
+
+def test_exact_section_number_is_found_by_keyword_search(casefile):
+    hits = casefile.retriever.search("quokka license section 4409", k=3)
+    assert hits[0].passage.doc_id == "statute-fixture-border-transfer-act"
+    assert hits[0].keyword > 0
+
+
+def test_companion_bills_both_retrieved_and_named(casefile):
+    answer = casefile.ask("What share of southbound rail cars must be screened for firearms?")
+    retrieved = {p.doc_id for p in answer.retrieved[:4]}
+    assert {"legislation-hr9001-fixture-southbound-act",
+            "legislation-s9002-fixture-southbound-act"} <= retrieved
+    assert any("H.R. 9001 and S. 9002 are companion bills" in n for n in answer.notices)
+    # The same sentence in both bills is said once.
+    assert answer.answer.count("not less than 15 percent") == 1
+
+
+def test_filters_restrict_kind_document_and_date(casefile):
+    question = "firearms seized and traced"
+    only_bills = casefile.ask(question, filters=SearchFilters(kinds=("legislation",)))
+    assert {p.kind for p in only_bills.retrieved} == {"legislation"}
+    one_doc = casefile.ask(question, filters=SearchFilters(
+        doc_ids=("government-report-fixture-trace-study",)))
+    assert {p.doc_id for p in one_doc.retrieved} == {"government-report-fixture-trace-study"}
+    dated = casefile.ask(question, filters=SearchFilters(date_from="2021-01-01",
+                                                         date_to="2022-12-31"))
+    assert dated.retrieved
+    assert all("2021-01-01" <= p.date <= "2022-12-31" for p in dated.retrieved)
+
+
+def test_unrelated_question_abstains_with_related_passages(casefile):
+    answer = casefile.ask("What is the recipe for lemon meringue pie?")
+    assert answer.status == "no_evidence"
+    assert answer.citations == []
+    assert "does not answer" in answer.answer
+
+
+def test_unknown_name_abstains(casefile):
+    answer = casefile.ask("How much did Remington pay the Sandy Hook families?")
+    assert answer.status == "no_evidence"
+    assert "Remington" in answer.answer
+
+
+def test_year_the_evidence_never_mentions_abstains(casefile):
+    answer = casefile.ask("How many firearms did the office trace in 1987?")
+    assert answer.status == "no_evidence"
+    assert "1987" in answer.answer
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question_is_refused_before_searching(casefile, question):
+    with pytest.raises(InvalidQuestion):
+        casefile.ask(question)
+
+
+def test_huge_question_is_truncated_with_notice_and_answered(casefile):
+    answer = casefile.ask(PENALTY_QUESTION + " " + "x" * 20_000)
+    assert any("only the first" in n for n in answer.notices)
+    assert answer.status == "answered"
+
+
+def test_follow_up_uses_previous_question(casefile):
+    first = "When must the Secretary report to Congress under H.R. 9001?"
+    follow_up = casefile.ask("and the Senate version?", history=[first])
+    assert first in follow_up.search_query
+    assert "legislation-s9002-fixture-southbound-act" in {p.doc_id for p in follow_up.retrieved[:3]}
+    standalone = casefile.ask("What does the trace study recommend?", history=[first])
+    assert standalone.search_query == "What does the trace study recommend?"
+
+
+def test_html_in_documents_stays_text(casefile):
+    answer = casefile.ask("What happened at the zebrafinch hearing?")
+    assert answer.status == "answered"
+    assert casefile.document_text("news-fixture-markup").count("<script>") == 1
+
+
+def test_to_dict_matches_the_cli_contract(casefile):
+    data = casefile.ask(PENALTY_QUESTION).to_dict()
+    assert set(data) >= {"question", "status", "answer", "citations", "retrieved", "timings_ms"}
+    citation = data["citations"][0]
+    assert set(citation) >= {"n", "doc_id", "title", "publisher", "kind", "date", "url",
+                             "source_file", "page", "start_char", "end_char", "text", "score"}
+    assert set(data["retrieved"][0]) >= {"doc_id", "source_file", "score", "text"}
+    assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
+
+
+def test_sources_that_disagree_on_a_figure_are_both_shown():
+    from index.extractive import _differing_figures, _Sentence
+    from index.passages import Passage
+
+    def sentence(doc_id: str, text: str) -> _Sentence:
+        passage = Passage(node_id=f"{doc_id}:v:0", doc_id=doc_id, source_file=doc_id, title=doc_id,
+                          publisher="", kind="news", date="", url="", page=None, section="",
+                          start_char=0, end_char=len(text), text=text, score=1.0)
+        return _Sentence(0, passage, 0, len(text), text)
+
+    chosen = [sentence("a", "About 70 percent of traced guns came from the U.S."),
+              sentence("b", "Only 17% of seized guns could be traced to the U.S.")]
+    notes = _differing_figures(chosen, {"a:v:0": 1, "b:v:0": 2})
+    assert notes == ["The sources give different figures: 70% [1]; 17% [2]. Check each source."]
+    agreeing = [chosen[0], sentence("b", "Officials said 70% came from the U.S.")]
+    assert _differing_figures(agreeing, {"a:v:0": 1, "b:v:0": 2}) == []
