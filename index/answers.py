@@ -105,5 +105,23 @@ class Answer:
         }
 
 
+RELATED_SHOWN = 3
+
+
+def no_evidence(hits: list[Hit], reason: str) -> Composed:
+    """The abstention every backend gives: say so, and show the closest passages (one per
+    document) as related reading, never as support."""
+    related: list[Passage] = []
+    for hit in hits:
+        if hit.passage.doc_id not in {p.doc_id for p in related}:
+            related.append(hit.passage)
+    return Composed(
+        status="no_evidence",
+        answer=f"The corpus does not answer this question. {reason} The closest passages are "
+        "listed as related reading, not as support.",
+        related=related[:RELATED_SHOWN],
+    )
+
+
 class Answerer(Protocol):
     def compose(self, question: str, hits: list[Hit]) -> Composed: ...

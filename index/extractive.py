@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.answers import Citation, Composed
+from index.answers import Citation, Composed, no_evidence
 from index.embedding import embed_model, query_embedding
 from index.passages import Hit, Passage
 from index.retrieval import companion_key
@@ -20,7 +20,6 @@ from index.sentences import sentences
 MIN_SENTENCE = 0.30  # a sentence must be at least this close to be quoted
 MAX_SENTENCES = 2
 PASSAGES_READ = 3
-RELATED_SHOWN = 3
 
 EMBEDDED_CANDIDATES = 16
 OVERLAP_WEIGHT = 0.5
@@ -144,21 +143,6 @@ class ExtractiveAnswerer:
         notices += _differing_figures(chosen, numbers)
         return Composed(status="answered", answer=" ".join(lines), citations=citations,
                         notices=notices)
-
-
-def no_evidence(hits: list[Hit], reason: str) -> Composed:
-    """The abstention every backend gives: say so, and show the closest passages as related."""
-    return Composed(
-        status="no_evidence",
-        answer=f"The corpus does not answer this question. {reason} The closest passages are "
-        "listed as related reading, not as support.",
-        related=_one_per_document([h.passage for h in hits])[:RELATED_SHOWN],
-    )
-
-
-def _one_per_document(passages: list[Passage]) -> list[Passage]:
-    seen: set[str] = set()
-    return [p for p in passages if not (p.doc_id in seen or seen.add(p.doc_id))]
 
 
 def _quotable(sentence: str) -> bool:

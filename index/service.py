@@ -10,9 +10,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from index.answers import Answer, Answerer, EmptyIndex, InvalidQuestion
+from index.answers import Answer, Answerer, EmptyIndex, InvalidQuestion, no_evidence
 from index.coverage import why_not_covered
-from index.extractive import no_evidence
 from index.retrieval import HybridRetriever, SearchFilters
 from index.settings import Settings, load_settings
 from index.store import CorpusStore, DocumentRecord, StoreUnavailable
