@@ -142,6 +142,8 @@ class CorpusStore:
     def begin_many(self, items: list[tuple[DocumentRecord, list[float], str]]) -> None:
         # What the store holds decides, not the caller's record: a document not yet served
         # must get a record listing the new version, or a crash would orphan its chunks.
+        if not items:
+            return
         stored = self._records([record.doc_id for record, _, _ in items])
         served, unserved, embeddings = [], [], []
         for record, title_embedding, new_version in items:

@@ -55,6 +55,7 @@ def chunk_document(
         part = doc.text[start:end]
         if not part.strip():
             continue
+        # The id matters: ChromaVectorStore stores a chunk's ref_doc_id under "doc_id".
         source = Document(text=part, id_=doc_id, metadata=header)
         for node in splitter.get_nodes_from_documents([source]):
             if node.start_char_idx is None:  # splitter could not place it: never cite blindly

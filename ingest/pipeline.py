@@ -69,6 +69,17 @@ def _hash(*parts: str) -> str:
     return digest.hexdigest()[:16]
 
 
+def _fail(summary: Summary, path: Path, reason: str) -> None:
+    summary.failed += 1
+    summary.failures.append({"path": str(path), "reason": reason})
+
+
+def _still_elsewhere(record: DocumentRecord, path: Path) -> bool:
+    """True when the record's file is another file than ``path`` and still exists."""
+    source = Path(record.source_path)
+    return source.resolve() != path.resolve() and source.exists()
+
+
 class Ingester:
     def __init__(
         self,
@@ -132,11 +143,8 @@ class Ingester:
             return None
         doc_id = doc_id_for(path)
         if doc_id in ids_this_run:
-            summary.failed += 1
-            summary.failures.append({
-                "path": str(path),
-                "reason": f"same document id '{doc_id}' as {ids_this_run[doc_id]}; rename one",
-            })
+            _fail(summary, path, f"same document id '{doc_id}' as {ids_this_run[doc_id]}; "
+                  "rename one")
             return None
         content_hash = _hash(doc.text)
         record = self._record_for(doc, doc_id, content_hash)
@@ -145,6 +153,11 @@ class Ingester:
             ids_this_run[doc_id] = path
             summary.unchanged += 1
             self._follow_move(previous, record.source_path, summary.dry_run)
+            return None
+        if previous and previous.version and _still_elsewhere(previous, path):
+            # Two files, one id: replacing the indexed one would silently drop a document.
+            _fail(summary, path, f"same document id '{doc_id}' as {previous.source_path}, "
+                  "which is already indexed; rename one")
             return None
         owner = owner_of_content.get(content_hash)
         if owner and owner.doc_id != doc_id and (
@@ -159,8 +172,7 @@ class Ingester:
         try:
             nodes = chunk_document(doc, self.splitter, self._chunk_metadata(record))
         except ValueError as exc:  # e.g. a chunk the splitter could not place in the text
-            summary.failed += 1
-            summary.failures.append({"path": str(path), "reason": f"could not be chunked: {exc}"})
+            _fail(summary, path, f"could not be chunked: {exc}")
             return None
         ids_this_run[doc_id] = path
         for warning in doc.warnings:
@@ -191,8 +203,7 @@ class Ingester:
             reason = str(exc)
         except Exception as exc:  # a parser's own bug in one file must not stop the others
             reason = f"could not be read ({type(exc).__name__}: {exc})"
-        summary.failed += 1
-        summary.failures.append({"path": str(path), "reason": reason})
+        _fail(summary, path, reason)
         return None
 
     def _record_for(self, doc: LoadedDocument, doc_id: str, content_hash: str) -> DocumentRecord:
@@ -231,7 +242,7 @@ class Ingester:
 
     @staticmethod
     def _count_change(pending: _Pending, summary: Summary) -> None:
-        if pending.previous:
+        if pending.previous and pending.previous.version:  # else: left by a killed run
             summary.updated += 1
         else:
             summary.added += 1

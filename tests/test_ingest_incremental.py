@@ -170,6 +170,22 @@ def test_prune_only_applies_to_folders_not_to_files_named(ingested):
     assert STATUTE in CorpusStore(settings).committed()
 
 
+def test_same_file_name_elsewhere_does_not_replace_the_indexed_document(ingested, tmp_path):
+    settings, corpus = ingested
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / f"{STATUTE}.md").write_text("# Another text\n\nAbout osprey permits.\n")
+    rc, summary = ingest(settings, other)
+    assert (rc, summary["failed"], summary["updated"]) == (1, 1, 0)
+    assert str((corpus / f"{STATUTE}.md").resolve()) in summary["failures"][0]["reason"]
+    assert "12 years" in CorpusStore(settings).document_text(STATUTE)
+
+    (corpus / f"{STATUTE}.md").unlink()  # now it is a move, and a move may change the text
+    rc, summary = ingest(settings, other)
+    assert (rc, summary["updated"]) == (0, 1)
+    assert "osprey" in CorpusStore(settings).document_text(STATUTE)
+
+
 # -- duplicates --------------------------------------------------------------------------------
 
 

@@ -118,6 +118,38 @@ def _write_ghosts(corpus: Path, prose) -> None:
 # -- deterministic kills -----------------------------------------------------------------------
 
 
+def test_begin_and_add_without_commit_is_invisible_and_repaired(ingested):
+    """The store's own protocol, step by step, as a writer killed mid-document leaves it."""
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+    from index.embedding import embed_model
+    from index.store import DocumentRecord
+
+    settings, corpus = ingested
+    store = CorpusStore(settings)
+    record = DocumentRecord(doc_id="ghost-manual", title="Ghost", version="v1", chunk_count=2)
+    texts = ["The gryphonquill permits were never issued.", "The gryphonquill office closed."]
+    source = {NodeRelationship.SOURCE: RelatedNodeInfo(node_id="ghost-manual")}
+    nodes = [
+        TextNode(id_=f"ghost-manual:v1:{n:04d}", text=text, relationships=source,
+                 embedding=embed_model().get_text_embedding(text),
+                 metadata={"doc_id": "ghost-manual", "version": "v1", "title": "Ghost",
+                           "start_char": 0, "end_char": len(text)})
+        for n, text in enumerate(texts)
+    ]
+    store.begin(record, embed_model().get_text_embedding("Ghost"), "v1")
+    store.vector_store.add(nodes)  # ...and the writer dies before commit
+
+    assert chunk_versions(store)[("ghost-manual", "v1")] == 2
+    assert "ghost-manual" not in assert_readers_see_only_complete_documents(store)
+    assert store.document_text("ghost-manual") is None
+
+    summary = run(settings, corpus)
+    assert (summary.repaired, summary.unchanged, summary.chunks_written) == (1, 7, 0)
+    assert_repaired(store)
+    assert "ghost-manual" not in store.all_records()
+
+
 @pytest.mark.parametrize("then", ["kept", "edited", "deleted"])
 def test_killed_between_chunk_writes_and_commit_of_new_documents(
     ingested, monkeypatch, prose, then
