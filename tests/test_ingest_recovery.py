@@ -182,16 +182,25 @@ def test_killed_between_chunk_writes_and_commit_of_new_documents(
     assert run(settings, corpus).chunks_written == 0
 
 
+def edit_statute(corpus: Path) -> None:
+    path = corpus / f"{STATUTE}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("12 years", "15 years"))
+
+
+def run_killed_at(monkeypatch, settings, corpus: Path, owner: type, method: str) -> None:
+    """Run the ingest and 'kill' it when it reaches ``owner.method``."""
+    with monkeypatch.context() as patch:
+        kill_at(patch, owner, method)
+        with pytest.raises(Killed):
+            run(settings, corpus)
+
+
 def test_killed_before_commit_of_an_update_keeps_serving_the_old_version(ingested, monkeypatch):
     settings, corpus = ingested
     store = CorpusStore(settings)
     old = store.committed()[STATUTE]
-    path = corpus / f"{STATUTE}.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("12 years", "15 years"))
-    with monkeypatch.context() as patch:
-        kill_at(patch, CorpusStore, "commit_many")
-        with pytest.raises(Killed):
-            run(settings, corpus)
+    edit_statute(corpus)
+    run_killed_at(monkeypatch, settings, corpus, CorpusStore, "commit_many")
     versions = chunk_versions(store)
     assert len([v for d, v in versions if d == STATUTE]) == 2  # old and new chunks both there
     committed = assert_readers_see_only_complete_documents(store)
@@ -207,14 +216,10 @@ def test_killed_before_commit_of_an_update_keeps_serving_the_old_version(ingeste
 def test_killed_before_any_chunk_is_written(ingested, monkeypatch, prose):
     settings, corpus = ingested
     _write_ghosts(corpus, prose)
-    path = corpus / f"{STATUTE}.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("12 years", "15 years"))
+    edit_statute(corpus)
     store = CorpusStore(settings)
     before = store.chunk_count()
-    with monkeypatch.context() as patch:
-        kill_at(patch, type(store.vector_store), "add")
-        with pytest.raises(Killed):
-            run(settings, corpus)
+    run_killed_at(monkeypatch, settings, corpus, type(store.vector_store), "add")
     assert store.chunk_count() == before
     committed = assert_readers_see_only_complete_documents(store)
     assert not set(GHOSTS) & set(committed)
@@ -227,12 +232,8 @@ def test_killed_after_commit_before_cleanup(ingested, monkeypatch):
     settings, corpus = ingested
     store = CorpusStore(settings)
     old = store.committed()[STATUTE]
-    path = corpus / f"{STATUTE}.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("12 years", "15 years"))
-    with monkeypatch.context() as patch:
-        kill_at(patch, CorpusStore, "_finish_cleanup")
-        with pytest.raises(Killed):
-            run(settings, corpus)
+    edit_statute(corpus)
+    run_killed_at(monkeypatch, settings, corpus, CorpusStore, "_finish_cleanup")
     assert chunk_versions(store)[(STATUTE, old.version)] > 0  # stale chunks still stored
     committed = assert_readers_see_only_complete_documents(store)
     assert committed[STATUTE].version != old.version
