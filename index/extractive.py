@@ -22,6 +22,7 @@ MAX_SENTENCES = 2
 PASSAGES_READ = 3
 
 EMBEDDED_CANDIDATES = 16
+MIN_WORDS = 7
 OVERLAP_WEIGHT = 0.5
 RANK_PENALTY = 0.03  # per rank: the fused ranking is a better judge of relevance than one sentence
 FOLLOWERS_WITHIN = 0.08  # further sentences must score this close to the best
@@ -152,7 +153,8 @@ def _quotable(sentence: str) -> bool:
         return False
     if sum(len(u) for u in URL.findall(stripped)) > 0.3 * len(stripped):
         return False
-    return len(WORD.findall(stripped.lower())) >= 5
+    # Shorter lines are signatures, captions and titles rather than statements.
+    return len(WORD.findall(stripped.lower())) >= MIN_WORDS
 
 
 def _terms(text: str) -> set[str]:

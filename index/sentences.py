@@ -12,6 +12,7 @@ from collections.abc import Iterator
 BLOCK_START = re.compile(
     r"^\s*(?:#{1,6}\s|\||[-*+•]\s|\(\w{1,4}\)\s|\*\*\(\w{1,4}\)\*\*|\d{1,3}[.)]\s|SEC\.|Sec\.)"
 )
+HEADING = re.compile(r"^\s*#{1,6}\s")
 SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“(\[§A-Z0-9])")
 # Periods that end an abbreviation, not a sentence ("U.S. Code", "H.R. 923", "No. 22-1823").
 ABBREVIATION = re.compile(
@@ -43,6 +44,9 @@ def units(text: str) -> Iterator[tuple[int, int]]:
         if start is None:
             start = offset + (len(line) - len(line.lstrip()))
         end = offset + len(line.rstrip())
+        if HEADING.match(line):  # a heading never runs on into the text below it
+            yield start, end
+            start = None
     if start is not None:
         yield start, end
 
@@ -50,6 +54,9 @@ def units(text: str) -> Iterator[tuple[int, int]]:
 def sentences(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence of ``text``."""
     for unit_start, unit_end in units(text):
+        if HEADING.match(text, unit_start):  # "#### 2. Short title" is one piece
+            yield unit_start, unit_end
+            continue
         begin = unit_start
         for match in SENTENCE_END.finditer(text, unit_start, unit_end):
             head = text[begin : match.start() + 1]
