@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -59,6 +60,7 @@ class HybridRetriever:
         self.store = store
         self._lock = threading.Lock()
         self._snapshot: tuple = ()
+        self._checked_at = float("-inf")
         self.documents: dict[str, DocumentRecord] = {}
         self._bm25 = None
         self._vector_index = None
@@ -66,8 +68,16 @@ class HybridRetriever:
 
     # -- keeping in step with the store ----------------------------------------------------
 
-    def refresh(self) -> None:
-        """Reload the BM25 index if the set of committed document versions changed."""
+    def refresh(self, max_age: float = 0.0) -> None:
+        """Reload the BM25 index if the set of committed document versions changed.
+
+        Reading every document record costs tens of milliseconds on a large corpus, so callers
+        on the hot path pass ``max_age``: a check younger than that many seconds is trusted.
+        """
+        now = time.monotonic()
+        if max_age and now - self._checked_at < max_age:
+            return
+        self._checked_at = now
         committed = self.store.committed()
         snapshot = tuple(sorted((d, r.version) for d, r in committed.items()))
         if snapshot == self._snapshot:

@@ -17,6 +17,8 @@ from index.settings import Settings, load_settings
 from index.store import CorpusStore, DocumentRecord, StoreUnavailable
 
 MAX_QUESTION_CHARS = 1000
+# How stale the view of the store may be while answering: a new ingest shows up within this.
+FRESHNESS_SECONDS = 2.0
 
 
 class Casefile:
@@ -48,7 +50,7 @@ class Casefile:
         started = time.perf_counter()
         question, notices = self._validate(question)
         with self._store_errors():
-            self.retriever.refresh()
+            self.retriever.refresh(max_age=FRESHNESS_SECONDS)
         if self.retriever.empty:
             raise EmptyIndex(
                 f"The index at the {self.settings.chroma_label} is empty: run `python -m ingest` "

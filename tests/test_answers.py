@@ -143,3 +143,30 @@ def test_sources_that_disagree_on_a_figure_are_both_shown():
     assert notes == ["The sources give different figures: 70% [1]; 17% [2]. Check each source."]
     agreeing = [chosen[0], sentence("b", "Officials said 70% came from the U.S.")]
     assert _differing_figures(agreeing, {"a:v:0": 1, "b:v:0": 2}) == []
+
+
+def test_a_running_casefile_picks_up_a_new_ingest(tmp_path, monkeypatch):
+    """BM25 and the document list follow the store: no restart after an ingest."""
+    import shutil
+
+    import index.service
+    from index.service import Casefile
+    from ingest.cli import run_ingest
+    from tests.conftest import FIXTURE_CORPUS, settings_for
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(FIXTURE_CORPUS / "government-report-fixture-trace-study.md", corpus)
+    settings = settings_for(tmp_path / "store", corpus)
+    assert run_ingest(settings, [corpus], as_json=True) == 0
+    casefile = Casefile(settings)
+    before = casefile.ask(PENALTY_QUESTION)
+    assert "statute-fixture-border-transfer-act" not in {p.doc_id for p in before.retrieved}
+
+    shutil.copy(FIXTURE_CORPUS / "statute-fixture-border-transfer-act.md", corpus)
+    assert run_ingest(settings, [corpus], as_json=True) == 0
+    monkeypatch.setattr(index.service, "FRESHNESS_SECONDS", 0.0)
+    answer = casefile.ask(PENALTY_QUESTION)
+    assert answer.status == "answered"
+    assert "statute-fixture-border-transfer-act" in cited_docs(answer)
+    assert casefile.retriever.search("quokka license", k=1)[0].keyword > 0  # BM25 rebuilt
