@@ -50,21 +50,18 @@ class DocumentRecord:
     chunk_count: int = 0
     page_count: int = 0
     ingested_at: str = ""
-    duplicate_paths: list[str] = field(default_factory=list)
 
     def to_metadata(self) -> dict[str, Any]:
         data = asdict(self)
-        # Chroma metadata values are scalars: lists travel as JSON strings.
+        # Chroma metadata values are scalars: the list travels as a JSON string.
         data["cleanup"] = json.dumps(self.cleanup)
-        data["duplicate_paths"] = json.dumps(self.duplicate_paths)
         return data
 
     @classmethod
     def from_metadata(cls, data: dict[str, Any]) -> DocumentRecord:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
-        for key in ("cleanup", "duplicate_paths"):
-            values[key] = json.loads(values.get(key) or "[]")
+        values["cleanup"] = json.loads(values.get("cleanup") or "[]")
         return cls(**values)
 
 
@@ -166,13 +163,9 @@ class CorpusStore:
                 embeddings=embeddings,
             )
 
-    def commit(
-        self, record: DocumentRecord, text: str, title_embedding: list[float], old_version: str
-    ) -> None:
-        """Make ``record.version`` the served version, then drop the chunks it replaces."""
-        self.commit_many([(record, text, title_embedding, old_version)])
-
     def commit_many(self, items: list[tuple[DocumentRecord, str, list[float], str]]) -> None:
+        """Make each ``record.version`` the served version, then drop the chunks it replaces
+        (items: record, full text, title embedding, the version being replaced)."""
         records = [record for record, _, _, _ in items]
         for record, _, _, old_version in items:
             record.cleanup = [old_version] if old_version and old_version != record.version else []
