@@ -23,6 +23,9 @@ PASSAGES_READ = 3
 
 EMBEDDED_CANDIDATES = 16
 MIN_WORDS = 7
+# A clause that starts mid-sentence ("(3) meets such other requirements…") reads badly alone.
+FRAGMENT = re.compile(r"^(?:\(\w{1,4}\)\s*)*[a-z]")
+FRAGMENT_PENALTY = 0.1
 OVERLAP_WEIGHT = 0.5
 RANK_PENALTY = 0.03  # per rank: the fused ranking is a better judge of relevance than one sentence
 FOLLOWERS_WITHIN = 0.08  # further sentences must score this close to the best
@@ -100,6 +103,8 @@ class ExtractiveAnswerer:
             cosine = sum(a * b for a, b in zip(query, vector))
             # Word overlap rescues exact names and numbers; rank keeps the fused order's say.
             sentence.score = cosine + OVERLAP_WEIGHT * sentence.score
+            if FRAGMENT.match(plain(sentence.text)):
+                sentence.score -= FRAGMENT_PENALTY
         return shortlist
 
     @staticmethod
