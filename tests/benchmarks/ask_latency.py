@@ -49,7 +49,7 @@ def main() -> None:
 
     bare, retrieve, ask = [], [], []
     for round_number in range(args.rounds):
-        for i, question in enumerate(questions):
+        for question in questions:
             # Vary the text per round so no cache (query embeddings are cached) flatters us.
             text = f"{question} ({round_number})" if round_number else question
             start = time.perf_counter()
@@ -61,7 +61,6 @@ def main() -> None:
             retrieve.append((time.perf_counter() - start) * 1000)
             answer = casefile.ask(f"{text}   ", k=8)
             ask.append(answer.timings_ms["total"])
-            del i
     chunks = casefile.store.chunk_count()
     print(f"store: {settings.chroma_label}, {chunks} chunks; {len(ask)} asks")
     print(f"{'':24}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
