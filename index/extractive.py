@@ -180,7 +180,7 @@ def plain(text: str) -> str:
 
 
 def _attributed(sentence: _Sentence, n: int) -> str:
-    text = plain(sentence.text)
+    text = plain(sentence.text).rstrip(" ;:,")  # a clause of a list ends the quote cleanly
     if not text.endswith((".", "!", "?", "”", '"')):
         text += "."
     passage = sentence.passage
