@@ -118,7 +118,8 @@ class Casefile:
     # -- the corpus ------------------------------------------------------------------------
 
     def documents(self) -> list[DocumentRecord]:
-        self.retriever.refresh()
+        # The web chat lists documents for every question (filters): same freshness as ask.
+        self.retriever.refresh(max_age=FRESHNESS_SECONDS)
         return sorted(self.retriever.documents.values(), key=lambda r: (r.kind, r.date, r.title))
 
     def document_text(self, doc_id: str) -> str | None:

@@ -177,6 +177,10 @@ class CorpusStore:
         )
         self._finish_cleanup(records)
 
+    def move(self, doc_id: str, source_path: str) -> None:
+        """Record that an unchanged document's file now lives elsewhere."""
+        self.documents.update(ids=[doc_id], metadatas=[{"source_path": source_path}])
+
     def remove(self, record: DocumentRecord) -> None:
         """Withdraw a document: first from readers, then its chunks, then its record."""
         record.cleanup = _with(record.cleanup, record.version)

@@ -124,7 +124,7 @@ class Ingester:
             self._write(batch, summary)
 
         if prune_roots is not None:
-            self._prune(records, set(ids_this_run), prune_roots, summary, dry_run)
+            self._prune(records, set(ids_this_run), prune_roots, summary)
         summary.seconds = round(time.perf_counter() - started, 3)
         return summary
 
@@ -186,9 +186,7 @@ class Ingester:
         --prune of its old folder does not remove a document that still exists."""
         if record.source_path != source_path and not dry_run:
             record.source_path = source_path
-            self.store.documents.update(
-                ids=[record.doc_id], metadatas=[{"source_path": source_path}]
-            )
+            self.store.move(record.doc_id, source_path)
 
     def _withdraw(self, record: DocumentRecord, summary: Summary) -> None:
         if not summary.dry_run:
@@ -293,7 +291,6 @@ class Ingester:
         present: set[str],
         roots: list[Path],
         summary: Summary,
-        dry_run: bool,
     ) -> None:
         """Remove documents whose file lay under a scanned folder and is gone now."""
         resolved_roots = [r.resolve() for r in roots]
@@ -303,6 +300,4 @@ class Ingester:
             source = Path(record.source_path)
             under_root = any(source.is_relative_to(root) for root in resolved_roots)
             if under_root and not source.exists():
-                if not dry_run:
-                    self.store.remove(record)
-                summary.removed += 1
+                self._withdraw(record, summary)
