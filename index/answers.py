@@ -34,6 +34,8 @@ class Citation:
     sentence: str  # the supporting sentence, verbatim from the passage
     sentence_start: int  # offsets of that sentence in the document text
     sentence_end: int
+    # Other documents with the same passage word for word (a companion bill's section).
+    also_in: list[Passage] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         p = self.passage
@@ -56,6 +58,9 @@ class Citation:
             "sentence": self.sentence,
             "sentence_start": self.sentence_start,
             "sentence_end": self.sentence_end,
+            "also_in": [{"doc_id": o.doc_id, "source_file": o.source_file, "title": o.title,
+                         "url": o.url, "start_char": o.start_char, "end_char": o.end_char}
+                        for o in self.also_in],
         }
 
 

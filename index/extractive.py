@@ -1,8 +1,10 @@
 """The embedded default answerer: no LLM, the answer is made of the corpus's own sentences.
 
 It picks the sentences of the retrieved passages closest to the question (the same
-sentence-transformers model, plus word overlap), attributes those from non-primary sources to
-their publisher, cites every sentence, and abstains when the evidence is weak.
+sentence-transformers model, plus word overlap with the sentence and its section heading, plus
+the kind of answer the question asks for: index/answer_type.py), attributes those from
+non-primary sources to their publisher, cites every sentence, and abstains when the evidence is
+weak.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.answer_type import Expectation
 from index.answers import Citation, Composed, no_evidence
 from index.embedding import embed_model, query_embedding
-from index.passages import Hit, Passage
+from index.passages import Hit, Passage, link_share
 from index.retrieval import companion_key
-from index.sentences import sentences
+from index.sentences import HEADING, sentences
 
 # Tuned on ../shared/eval/dev.jsonl (see README "Evaluation"); nothing here knows the questions.
 MIN_SENTENCE = 0.30  # a sentence must be at least this close to be quoted
@@ -29,8 +32,9 @@ FRAGMENT_PENALTY = 0.1
 OVERLAP_WEIGHT = 0.5
 RANK_PENALTY = 0.03  # per rank: the fused ranking is a better judge of relevance than one sentence
 FOLLOWERS_WITHIN = 0.08  # further sentences must score this close to the best
-# Links, and the tails of links a chunk boundary cut ("org/wiki/…").
-URL = re.compile(r"(?:https?://|www\.)\S+|\S+/\S+")
+ANSWER_TYPE_BONUS = 0.3  # per asked-for kind of answer the sentence offers (index/answer_type.py)
+STRAY_DEFINITION_PENALTY = 0.3  # "the term X means" answers only "what is X"
+PASSAGES_READ_FOR_TYPE = 5  # read this far when the first passages lack the asked-for kind
 WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*")
 POSSESSIVE = re.compile(r"['’]s$")
 STOPWORDS = frozenset({
@@ -58,6 +62,7 @@ class _Sentence:
     start: int  # offsets inside the passage text
     end: int
     text: str
+    heading: str = ""  # the section the sentence sits in: its words are context for it
     score: float = 0.0
 
 
@@ -65,7 +70,17 @@ class ExtractiveAnswerer:
     def compose(self, question: str, hits: list[Hit]) -> Composed:
         if not hits:
             return no_evidence(hits, "Nothing in the corpus matches this question.")
-        shortlist = self._score(question, self._candidates(hits[:PASSAGES_READ]))
+        expected = Expectation.of(question)
+        candidates = self._candidates(hits[:PASSAGES_READ])
+        if expected.types and not any(expected.offers_all(c.text) for c in candidates):
+            # The closest passages lack the kind of answer asked for: read a little further.
+            candidates = self._candidates(hits[:PASSAGES_READ_FOR_TYPE])
+        if expected.counted:
+            # "How many officers …" is answered only by a sentence about officers.
+            candidates = [c for c in candidates if expected.counts(c.text)]
+            if not candidates:
+                return no_evidence(hits, f"No passage found gives a number of {expected.counted}.")
+        shortlist = self._score(question, expected, candidates)
         chosen = self._choose(shortlist)
         if not chosen:
             return no_evidence(hits, "No sentence in the closest passages answers this question.")
@@ -78,22 +93,31 @@ class ExtractiveAnswerer:
         out = []
         for rank, hit in enumerate(hits):
             text = hit.passage.text
+            heading = hit.passage.section
             for start, end in sentences(text):
                 piece = text[start:end]
-                if _quotable(piece):
-                    out.append(_Sentence(rank, hit.passage, start, end, piece))
+                if HEADING.match(piece):
+                    heading = HEADING.sub("", piece)
+                elif _quotable(piece):
+                    out.append(_Sentence(rank, hit.passage, start, end, piece, heading))
         return out
 
     @staticmethod
-    def _score(question: str, candidates: list[_Sentence]) -> list[_Sentence]:
+    def _score(
+        question: str, expected: Expectation, candidates: list[_Sentence]
+    ) -> list[_Sentence]:
         """Score by word overlap first, then embed only the most promising few (embedding
         every sentence would cost more than the whole retrieval)."""
         terms = _terms(question)
         for sentence in candidates:
             # Words of the document's own title say which document, not what answers.
             asked = terms - _terms(sentence.passage.title)
-            overlap = len(asked & _terms(sentence.text)) / len(asked) if asked else 0.0
-            sentence.score = overlap - RANK_PENALTY * sentence.hit_rank
+            said = _terms(sentence.text) | _terms(sentence.heading)
+            overlap = len(asked & said) / len(asked) if asked else 0.0
+            sentence.score = (overlap - RANK_PENALTY * sentence.hit_rank
+                              + ANSWER_TYPE_BONUS * expected.offers(sentence.text))
+            if expected.stray_definition(sentence.text):
+                sentence.score -= STRAY_DEFINITION_PENALTY
         shortlist = sorted(candidates, key=lambda s: -s.score)[:EMBEDDED_CANDIDATES]
         if not shortlist:
             return []
@@ -130,6 +154,7 @@ class ExtractiveAnswerer:
     # -- writing the answer ----------------------------------------------------------------
 
     def _write(self, chosen: list[_Sentence], hits: list[Hit]) -> Composed:
+        twins = {h.passage.node_id: h.also_in for h in hits}
         numbers: dict[str, int] = {}
         citations: list[Citation] = []
         lines = []
@@ -143,9 +168,11 @@ class ExtractiveAnswerer:
                     sentence=sentence.text,
                     sentence_start=passage.start_char + sentence.start,
                     sentence_end=passage.start_char + sentence.end,
+                    also_in=twins.get(passage.node_id, []),
                 ))
             lines.append(_attributed(sentence, numbers[passage.node_id]))
-        notices = _companion_notes([c.passage for c in citations], [h.passage for h in hits])
+        retrieved = [p for h in hits for p in (h.passage, *h.also_in)]
+        notices = _companion_notes([c.passage for c in citations], retrieved)
         notices += _differing_figures(chosen, numbers)
         return Composed(status="answered", answer=" ".join(lines), citations=citations,
                         notices=notices)
@@ -156,7 +183,7 @@ def _quotable(sentence: str) -> bool:
     stripped = sentence.strip()
     if stripped.startswith("#") or set(stripped) <= set("|-: "):
         return False
-    if sum(len(u) for u in URL.findall(stripped)) > 0.3 * len(stripped):
+    if link_share(stripped) > 0.3:
         return False
     # Shorter lines are signatures, captions and titles rather than statements.
     return len(WORD.findall(stripped.lower())) >= MIN_WORDS

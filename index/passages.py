@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from index.kinds import label, needs_attribution
 
 if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
+
+# Links, and the tails of links a chunk boundary cut ("org/wiki/…").
+URL = re.compile(r"(?:https?://|www\.)\S+|\S+/\S+")
+LINK_LIST = 0.5  # a passage more than half links is a source list: it names, it never answers
+
+
+def link_share(text: str) -> float:
+    """The share of ``text`` (ignoring spaces) taken up by links."""
+    letters = sum(1 for c in text if not c.isspace())
+    return sum(len(u) for u in URL.findall(text)) / letters if letters else 0.0
+
+
+def is_link_list(text: str) -> bool:
+    return link_share(text) > LINK_LIST
 
 
 @dataclass
@@ -69,3 +84,6 @@ class Hit:
     dense: float  # cosine similarity to the question; 0 when only BM25 found it
     keyword: float  # BM25 score; 0 when only the dense search found it
     fused: float  # reciprocal-rank fusion score: the ranking
+    # The same text in other documents (a companion bill's identical section), folded in here
+    # so that one text takes one place in the results.
+    also_in: list[Passage] = field(default_factory=list)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from index.coverage import vocabulary_of
 from index.embedding import embed_model, query_embedding
-from index.passages import Hit, Passage
+from index.passages import Hit, Passage, is_link_list
 from index.store import CorpusStore, DocumentRecord
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ class HybridRetriever:
         self._checked_at = float("-inf")
         self.documents: dict[str, DocumentRecord] = {}
         self._bm25 = None
+        self._served_chunks = 0
         self._vector_index = None
         self.vocabulary: frozenset[str] = frozenset()  # every word the served chunks use
 
@@ -93,22 +94,25 @@ class HybridRetriever:
                 for n in self.store.vector_store.get_nodes(node_ids=None)
                 if _is_served(n.metadata, committed)
             ]
+            # A "Sources:" list of links matches every keyword in its URLs and answers nothing.
+            searchable = [n for n in nodes if not is_link_list(n.get_content())]
             self._bm25 = (
-                BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=CANDIDATES)
-                if nodes
+                BM25Retriever.from_defaults(nodes=searchable, similarity_top_k=CANDIDATES)
+                if searchable
                 else None
             )
             if self._vector_index is None:
                 self._vector_index = VectorStoreIndex.from_vector_store(
                     self.store.vector_store, embed_model=embed_model()
                 )
+            self._served_chunks = len(nodes)
             self.vocabulary = vocabulary_of([n.get_content() for n in nodes])
             self.documents = committed
             self._snapshot = snapshot
 
     @property
     def empty(self) -> bool:
-        return self._bm25 is None
+        return self._served_chunks == 0
 
     # -- searching -------------------------------------------------------------------------
 
@@ -121,17 +125,24 @@ class HybridRetriever:
         bundle = QueryBundle(query_str=query)
         bundle.embedding = list(query_embedding(query))
         dense = self._dense(bundle, filters)
-        keyword = [h for h in self._bm25.retrieve(bundle) if _is_served(h.node.metadata,
-                                                                          self.documents)]
+        keyword = [
+            h
+            for h in (self._bm25.retrieve(bundle) if self._bm25 else [])
+            if _is_served(h.node.metadata, self.documents)
+        ]
         hits = self._fuse(dense, keyword, filters)
-        return diversify(hits, k)
+        return diversify(fold_duplicates(hits), k)
 
     def _dense(self, bundle: QueryBundle, filters: SearchFilters) -> list[NodeWithScore]:
         retriever = self._vector_index.as_retriever(
             similarity_top_k=CANDIDATES, filters=_to_metadata_filters(filters)
         )
-        return [h for h in retriever.retrieve(bundle) if _is_served(h.node.metadata,
-                                                                    self.documents)]
+        return [
+            h
+            for h in retriever.retrieve(bundle)
+            if _is_served(h.node.metadata, self.documents)
+            and not is_link_list(h.node.get_content())
+        ]
 
     @staticmethod
     def _fuse(
@@ -161,6 +172,23 @@ class HybridRetriever:
             hits.append(Hit(passage, dense_score.get(node_id, 0.0),
                             keyword_score.get(node_id, 0.0), score))
         return hits
+
+
+_WORD = re.compile(r"\w+")
+
+
+def fold_duplicates(hits: list[Hit]) -> list[Hit]:
+    """Keep the best-ranked of passages with the same words in the same order; the others
+    are recorded on it. House and Senate companions share whole sections word for word, and
+    two copies of one section would take two of the k places. Passages that differ in a
+    single figure ("180 days" / "6 months") stay apart: that difference is the answer."""
+    kept: dict[tuple[str, ...], Hit] = {}
+    for hit in hits:
+        words = tuple(_WORD.findall(hit.passage.text.lower()))
+        twin = kept.setdefault(words, hit)
+        if twin is not hit and hit.passage.doc_id != twin.passage.doc_id:
+            twin.also_in.append(hit.passage)
+    return list(kept.values())
 
 
 def diversify(hits: list[Hit], k: int, per_document: int = 3) -> list[Hit]:

@@ -13,6 +13,10 @@ BLOCK_START = re.compile(
     r"^\s*(?:#{1,6}\s|\||[-*+•]\s|\(\w{1,4}\)\s|\*\*\(\w{1,4}\)\*\*|\d{1,3}[.)]\s|SEC\.|Sec\.)"
 )
 HEADING = re.compile(r"^\s*#{1,6}\s")
+# A line in capitals ("IN THE SENATE OF THE UNITED STATES", "119th CONGRESS", "A BILL") is a
+# caption: it stands alone instead of running on into the sentence below it.
+_NOT_LOWER = r"(?:\d+(?:st|nd|rd|th)\b|[^a-z\n])*"  # ordinals ("119th") count as capitals
+CAPTION = re.compile(rf"^\s*{_NOT_LOWER}[A-Z]{{2}}{_NOT_LOWER}$")
 SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“(\[§A-Z0-9])")
 # Periods that end an abbreviation, not a sentence ("U.S. Code", "H.R. 923", "No. 22-1823").
 ABBREVIATION = re.compile(
@@ -38,13 +42,14 @@ def units(text: str) -> Iterator[tuple[int, int]]:
                 yield start, end
             start = None
             continue
-        if start is not None and BLOCK_START.match(line):
+        caption = CAPTION.match(line)
+        if start is not None and (BLOCK_START.match(line) or caption):
             yield start, end
             start = None
         if start is None:
             start = offset + (len(line) - len(line.lstrip()))
         end = offset + len(line.rstrip())
-        if HEADING.match(line):  # a heading never runs on into the text below it
+        if HEADING.match(line) or caption:  # never runs on into the text below it
             yield start, end
             start = None
     if start is not None:

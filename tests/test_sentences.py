@@ -29,3 +29,16 @@ def test_clauses_and_table_rows_are_their_own_pieces():
     assert "**(1)**\nfirst clause;" in got
     assert "**(2)**\nsecond clause." in got
     assert "| 4 Aug 2021 | Mexico sues (No. 1:21-cv-11269) |" in got
+
+
+def test_lines_in_capitals_are_captions_that_stand_alone():
+    bill = (
+        "II\n119th CONGRESS\n1st Session\nS. 9002\nIN THE SENATE OF THE UNITED STATES\n"
+        "April 3, 2025 Ms. Example introduced the following bill\nA BILL\n"
+        "To screen rail cars\nat the border."
+    )
+    got = pieces(bill)
+    assert "IN THE SENATE OF THE UNITED STATES" in got
+    assert "119th CONGRESS" in got  # an ordinal does not make a line prose
+    assert "April 3, 2025 Ms. Example introduced the following bill" in got
+    assert "To screen rail cars\nat the border." in got

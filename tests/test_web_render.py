@@ -62,6 +62,20 @@ def test_sources_cards_show_badge_metadata_highlight_and_link(turns):
     assert f">{c['kind_label']}<" in html and esc(c["title"]) in html
     assert f'<mark class="cf-main">{esc(c["sentence"])}</mark>' in html
     assert f'href="{c["url"]}"' in html and 'rel="noopener noreferrer nofollow"' in html
+    assert "Same text also in" not in html  # this statute has no companion
+
+
+def test_a_card_names_the_companion_that_carries_the_same_passage(turns):
+    import copy
+
+    turn = copy.deepcopy(turns[STATUTE_Q])
+    twin = {"doc_id": "s9002", "source_file": "s9002", "title": "S. 9002 <i>companion</i>",
+            "url": "https://example.org/bills/s9002", "start_char": 0, "end_char": 10}
+    turn.citations[0]["also_in"] = [twin]
+    html = cards.sources_html(turn, 0)
+    assert "Same text also in" in html
+    assert 'href="https://example.org/bills/s9002"' in html
+    assert "S. 9002 &lt;i&gt;companion&lt;/i&gt;" in html and "<i>" not in html
 
 
 def test_no_evidence_turn_lists_related_passages_not_support(turns):

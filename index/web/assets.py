@@ -121,6 +121,7 @@ CSS = r"""
 .cf-related-tag { font-size: 0.8rem; color: #8a5a00; font-weight: 600; }
 .cf-card-title { margin: 2px 0; font-size: 0.98rem; line-height: 1.3; font-weight: 650; }
 .cf-meta { font-size: 0.82rem; color: var(--body-text-color-subdued); margin-bottom: 6px; }
+.cf-also { font-size: 0.8rem; color: var(--body-text-color-subdued); margin: 4px 0; }
 .cf-excerpt {
   margin: 0 0 8px; padding: 6px 10px; border-left: 3px solid var(--border-color-primary);
   font-size: 0.88rem; line-height: 1.45; color: var(--body-text-color); background: none;

@@ -53,11 +53,20 @@ def _citation_card(c: dict[str, Any], index: int, claims: list[str]) -> str:
         f'[{c["n"]}]</button>{badge(c["kind_label"])}</div>'
         f'<h4 class="cf-card-title">{esc(c["title"])}</h4>'
         f'<div class="cf-meta">{_meta(c)}</div>'
-        f'<blockquote class="cf-excerpt">{excerpt}</blockquote>'
+        f'<blockquote class="cf-excerpt">{excerpt}</blockquote>{_also_in(c)}'
         f'<div class="cf-card-actions"><button type="button" class="cf-open" data-cf-ref="{ref}">'
         f"Open in source viewer</button>{link(c['url'], 'Original ↗', 'cf-ext')}</div>"
         "</article>"
     )
+
+
+def _also_in(c: dict[str, Any]) -> str:
+    """Companion documents that carry the same passage word for word."""
+    twins = c.get("also_in") or []
+    if not twins:
+        return ""
+    links = ", ".join(link(t["url"], t["title"]) for t in twins)
+    return f'<p class="cf-also">Same text also in: {links}</p>'
 
 
 def _related_card(p: dict[str, Any], index: int, i: int) -> str:

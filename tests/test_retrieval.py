@@ -1,0 +1,76 @@
+"""Retrieval hygiene: a list of links never stands in for evidence, and a companion bill's
+word-for-word copy of a section takes one place in the results, not two."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.passages import Hit, Passage, is_link_list
+from index.retrieval import fold_duplicates
+
+READING_LIST = """---
+title: "Fixture Primer on the Heron Inquiry"
+publisher: "Fixture Reference Desk"
+date: "2024-02-02"
+kind: "reference"
+url: "https://example.org/reference/heron"
+license: "CC0-1.0"
+provenance: "written for the Casefile test suite"
+---
+
+# Fixture Primer on the Heron Inquiry
+
+The heron inquiry looked at how rifles left a bonded warehouse without being logged. Its
+report said the warehouse kept paper ledgers that nobody reconciled with the shipping records.
+
+Sources: https://example.org/news/2024/capybara-tunnel-smuggling-verdict ;
+https://example.org/blog/2024/03/capybara-tunnel-smuggling-verdict-analysis ;
+https://example.org/archive/capybara-tunnel-smuggling-verdict-full-text.pdf ;
+https://example.org/wire/2024/capybara-tunnel-smuggling-verdict-reactions ;
+https://example.org/docs/capybara-tunnel-smuggling-verdict-appeal-notice.html
+"""
+
+
+def test_a_list_of_links_is_stored_but_never_retrieved(tmp_path: Path):
+    from index.service import Casefile
+    from ingest.cli import run_ingest
+    from tests.conftest import settings_for
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "reference-fixture-heron-primer.md").write_text(READING_LIST, encoding="utf-8")
+    settings = settings_for(tmp_path / "store", corpus, chunk_size=60, chunk_overlap=0)
+    assert run_ingest(settings, [corpus], as_json=True) == 0
+    casefile = Casefile(settings)
+    stored = [n.get_content() for n in casefile.store.vector_store.get_nodes(node_ids=None)]
+    assert any(is_link_list(text) for text in stored)  # the chunk exists: retrieval skips it
+
+    hits = casefile.retriever.search("capybara tunnel smuggling verdict", k=5)
+    assert hits, "the prose chunk is still found"
+    assert not any(is_link_list(h.passage.text) for h in hits)
+    answer = casefile.ask("What was the capybara tunnel smuggling verdict?")
+    assert "example.org" not in answer.answer
+
+
+def _hit(doc_id: str, text: str, rank: int) -> Hit:
+    passage = Passage(
+        node_id=f"{doc_id}:v1:{rank}", doc_id=doc_id, source_file=doc_id, title=doc_id,
+        publisher="", kind="legislation", date="", url=f"https://example.org/{doc_id}",
+        page=None, section="", start_char=0, end_char=len(text), text=text, score=1.0,
+    )
+    return Hit(passage, dense=0.5, keyword=1.0, fused=1.0 / (rank + 1))
+
+
+def test_identical_companion_sections_take_one_place():
+    screening = "**(a)** The Secretary shall screen\nnot less than 15 percent of rail cars."
+    hits = [
+        _hit("hr9001", screening, 0),
+        _hit("s9002", screening.replace("\n", " ").replace("**", ""), 1),  # same words
+        _hit("hr9001", "Not later than 180 days after enactment, the Secretary shall report.", 2),
+        _hit("s9002", "Not later than 90 days after enactment, the Secretary shall report.", 3),
+    ]
+    folded = fold_duplicates(hits)
+    assert [h.passage.doc_id for h in folded] == ["hr9001", "hr9001", "s9002"]
+    assert [p.doc_id for p in folded[0].also_in] == ["s9002"]
+    # One figure apart is not the same text: both deadlines stay, each in its own place.
+    assert "90 days" in folded[2].passage.text and not folded[1].also_in
