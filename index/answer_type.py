@@ -20,11 +20,22 @@ _MONTH = (
     r"Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
 )
 _UNITS = r"days?|weeks?|months?|years?"
+# A quantity that answers "how much / what share": 12,345, 15 percent, 6 months, seven.
+QUANTITY = re.compile(rf"\b\d{{1,3}}(?:,\d{{3}})+\b|\b\d+(?:\.\d+)?\s*(?:%|percent\b|per cent\b|"
+                      rf"{_UNITS}\b)|\b(?:{_NUMBER_WORDS})\b", re.I)
+# Any figure but a year or a list number: what a count is written with ("757 experts",
+# "seven states"), not "in 2021" or "1) selling …".
+FIGURE = re.compile(
+    rf"(?<![§\w.])(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?\b(?!\))|\b(?:{_NUMBER_WORDS})\b", re.I
+)
 
 
-# "the term “felony” means …": an answer to "what does X mean", noise for any other question.
+# "the term “felony” means …", "This Act may be cited as …": answers to "what does X mean" or
+# "what is it called", noise for any other question.
 DEFINITION = re.compile(
-    r"\bthe terms? [“\"‘']?[^”\"’']{1,60}[”\"’']? means?\b|\bis defined as\b", re.I
+    r"\bthe terms? [“\"‘']?[^”\"’']{1,60}[”\"’']? means?\b|\bis defined as\b|"
+    r"\bmay be cited as\b",
+    re.I,
 )
 
 
@@ -61,8 +72,7 @@ ANSWER_TYPES = (
         "quantity",
         re.compile(r"\bhow (?:many|much|long|large|big|high|often)\b|\bwhat (?:share|"
                    r"percentage|percent|proportion|fraction|number|amount|portion)\b", re.I),
-        re.compile(rf"\b\d{{1,3}}(?:,\d{{3}})+\b|\b\d+(?:\.\d+)?\s*(?:%|percent\b|per cent\b|"
-                   rf"{_UNITS}\b)|\b(?:{_NUMBER_WORDS})\b", re.I),
+        QUANTITY,
     ),
     AnswerType(
         "finding",
@@ -76,7 +86,8 @@ ANSWER_TYPES = (
     ),
     AnswerType(
         "definition",
-        re.compile(r"\bdefin\w*|\bwhat (?:does|do|is|are) .{1,60}\bmean\b|\bmeaning of\b", re.I),
+        re.compile(r"\bdefin\w*|\bwhat (?:does|do|is|are) .{1,60}\bmean\b|\bmeaning of\b|"
+                   r"\b(?:short )?title\b|\bcalled\b|\bcited as\b", re.I),
         DEFINITION,
     ),
     AnswerType(
@@ -126,9 +137,12 @@ class Expectation:
         return not asked and bool(DEFINITION.search(sentence))
 
     def counts(self, sentence: str) -> bool:
-        """Whether the sentence names what a "how many" question counts (true if nothing is)."""
+        """Whether the sentence gives a number of what a "how many" question counts (true if
+        the question counts nothing)."""
         if self.counted is None:
             return True
+        if not FIGURE.search(sentence):
+            return False
         counted = _singular(self.counted)
         words = {_singular(w) for w in re.findall(r"[a-z]+", sentence.lower())}
         same = [group for group in SAME_THING if counted in group]

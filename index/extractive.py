@@ -33,7 +33,8 @@ OVERLAP_WEIGHT = 0.5
 RANK_PENALTY = 0.03  # per rank: the fused ranking is a better judge of relevance than one sentence
 FOLLOWERS_WITHIN = 0.08  # further sentences must score this close to the best
 ANSWER_TYPE_BONUS = 0.3  # per asked-for kind of answer the sentence offers (index/answer_type.py)
-STRAY_DEFINITION_PENALTY = 0.3  # "the term X means" answers only "what is X"
+# "The term X means …", "This Act may be cited as …" answer only "what is X / what is it called".
+STRAY_DEFINITION_PENALTY = 0.8
 PASSAGES_READ_FOR_TYPE = 5  # read this far when the first passages lack the asked-for kind
 WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*")
 POSSESSIVE = re.compile(r"['’]s$")

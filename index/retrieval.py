@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from index.acronyms import defined_acronyms, expand
 from index.coverage import vocabulary_of
 from index.embedding import embed_model, query_embedding
 from index.passages import Hit, Passage, is_link_list
@@ -66,6 +67,7 @@ class HybridRetriever:
         self._served_chunks = 0
         self._vector_index = None
         self.vocabulary: frozenset[str] = frozenset()  # every word the served chunks use
+        self.acronyms: dict[str, str] = {}  # "PLCAA" -> the long form the corpus gives it
 
     # -- keeping in step with the store ----------------------------------------------------
 
@@ -107,6 +109,7 @@ class HybridRetriever:
                 )
             self._served_chunks = len(nodes)
             self.vocabulary = vocabulary_of([n.get_content() for n in nodes])
+            self.acronyms = defined_acronyms(n.get_content() for n in nodes)
             self.documents = committed
             self._snapshot = snapshot
 
@@ -125,9 +128,12 @@ class HybridRetriever:
         bundle = QueryBundle(query_str=query)
         bundle.embedding = list(query_embedding(query))
         dense = self._dense(bundle, filters)
+        # A statute never uses the acronym readers know it by: keyword search looks for both
+        # forms. (The embedding already places "PLCAA" near its long form; measured no gain.)
+        keyword_bundle = QueryBundle(query_str=expand(query, self.acronyms))
         keyword = [
             h
-            for h in (self._bm25.retrieve(bundle) if self._bm25 else [])
+            for h in (self._bm25.retrieve(keyword_bundle) if self._bm25 else [])
             if _is_served(h.node.metadata, self.documents)
         ]
         hits = self._fuse(dense, keyword, filters)

@@ -57,6 +57,17 @@ def test_a_definition_is_noise_unless_one_is_asked_for():
     sentence = 'The term "felony" means any offense punishable by imprisonment over one year.'
     assert Expectation.of("How much prison time could I face?").stray_definition(sentence)
     assert not Expectation.of("What does the term felony mean?").stray_definition(sentence)
+    short_title = "This Act may be cited as the Fixture Screening Act."
+    assert Expectation.of("What would the bill do?").stray_definition(short_title)
+    assert not Expectation.of("What is the bill's short title?").stray_definition(short_title)
+
+
+def test_a_how_many_answer_needs_a_figure_not_a_list_number_or_a_year():
+    dealers = Expectation.of("How many gun dealers lost their licenses?")
+    assert dealers.counts("ATF revoked the licenses of 41 dealers.")
+    assert dealers.counts("Seven dealers lost their licenses.")
+    assert not dealers.counts("Dealers lose licenses for 1) selling to prohibited persons.")
+    assert not dealers.counts("Dealers lost their licenses in 2021.")
 
 
 def _hit(doc_id: str, title: str, text: str, rank: int) -> Hit:

@@ -74,3 +74,54 @@ def test_identical_companion_sections_take_one_place():
     assert [p.doc_id for p in folded[0].also_in] == ["s9002"]
     # One figure apart is not the same text: both deadlines stay, each in its own place.
     assert "90 days" in folded[2].passage.text and not folded[1].also_in
+
+
+def test_acronyms_the_corpus_defines_are_searched_in_both_forms():
+    from index.acronyms import defined_acronyms, expand
+
+    texts = [
+        "Congress should repeal the Protection of Lawful Commerce in Arms Act (PLCAA) now.",
+        "The Office of National Drug Control Policy’s (ONDCP) budget grew.",
+        "Agents (ATF) met.",  # initials that spell nothing are not a definition
+    ]
+    acronyms = defined_acronyms(texts)
+    assert acronyms == {"PLCAA": "Protection of Lawful Commerce in Arms Act",
+                        "ONDCP": "Office of National Drug Control Policy"}
+    assert expand("Why was the PLCAA passed?", acronyms) == (
+        "Why was the PLCAA passed? (Protection of Lawful Commerce in Arms Act)"
+    )
+    assert expand("What does PLCAA, the Protection of Lawful Commerce in Arms Act, bar?",
+                  acronyms).endswith("bar?")  # already spelled out
+    assert expand("Why did the DEA act?", acronyms) == "Why did the DEA act?"
+
+
+ACRONYM_CORPUS = {
+    "statute-fixture-heron-export.md": (
+        "Heron export offence",
+        "Whoever ships a heron across the border without a permit from the Office of Heron "
+        "Export Control shall be fined under this title.",
+    ),
+    "news-fixture-heron-permits.md": (
+        "Heron permits are rare",
+        "The Office of Heron Export Control (OHEC) said it granted four permits last year.",
+    ),
+}
+
+
+def test_a_question_using_an_acronym_finds_text_that_spells_it_out(tmp_path: Path):
+    from index.service import Casefile
+    from ingest.cli import run_ingest
+    from tests.conftest import settings_for
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, (title, body) in ACRONYM_CORPUS.items():
+        kind = name.split("-")[0]
+        (corpus / name).write_text(
+            f'---\ntitle: "{title}"\npublisher: "Fixture"\ndate: "2024-01-01"\nkind: "{kind}"\n'
+            f'url: "https://example.org/{name}"\n---\n\n{body}\n', encoding="utf-8")
+    settings = settings_for(tmp_path / "store", corpus)
+    assert run_ingest(settings, [corpus], as_json=True) == 0
+    hits = Casefile(settings).retriever.search("What is OHEC?", k=2)
+    statute = next(h for h in hits if h.passage.doc_id == "statute-fixture-heron-export")
+    assert statute.keyword > 0  # found by keyword, though it never writes "OHEC"
