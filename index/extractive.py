@@ -230,12 +230,15 @@ PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent\b)")
 
 
 def _differing_figures(chosen: list[_Sentence], numbers: dict[str, int]) -> list[str]:
-    """When quoted sources from different documents give different percentages, say so."""
+    """When quoted sources from different documents give different percentages, say so.
+    Companion bills are one source here: two of their provisions are not a disagreement."""
     figures: dict[str, tuple[str, int]] = {}
     for sentence in chosen:
+        passage = sentence.passage
+        source = companion_key(passage.title) if passage.kind == "legislation" else passage.doc_id
         for figure in PERCENT.findall(sentence.text):
             value = re.sub(r"\s?(?:%|percent)", "%", figure)
-            figures.setdefault(sentence.passage.doc_id, (value, numbers[sentence.passage.node_id]))
+            figures.setdefault(source, (value, numbers[passage.node_id]))
     values = {v for v, _ in figures.values()}
     if len(figures) > 1 and len(values) > 1:
         listed = "; ".join(f"{v} [{n}]" for v, n in figures.values())

@@ -131,10 +131,11 @@ def test_sources_that_disagree_on_a_figure_are_both_shown():
     from index.extractive import _differing_figures, _Sentence
     from index.passages import Passage
 
-    def sentence(doc_id: str, text: str) -> _Sentence:
-        passage = Passage(node_id=f"{doc_id}:v:0", doc_id=doc_id, source_file=doc_id, title=doc_id,
-                          publisher="", kind="news", date="", url="", page=None, section="",
-                          start_char=0, end_char=len(text), text=text, score=1.0)
+    def sentence(doc_id: str, text: str, title: str = "", kind: str = "news") -> _Sentence:
+        passage = Passage(node_id=f"{doc_id}:v:0", doc_id=doc_id, source_file=doc_id,
+                          title=title or doc_id, publisher="", kind=kind, date="", url="",
+                          page=None, section="", start_char=0, end_char=len(text), text=text,
+                          score=1.0)
         return _Sentence(0, passage, 0, len(text), text)
 
     chosen = [sentence("a", "About 70 percent of traced guns came from the U.S."),
@@ -143,6 +144,13 @@ def test_sources_that_disagree_on_a_figure_are_both_shown():
     assert notes == ["The sources give different figures: 70% [1]; 17% [2]. Check each source."]
     agreeing = [chosen[0], sentence("b", "Officials said 70% came from the U.S.")]
     assert _differing_figures(agreeing, {"a:v:0": 1, "b:v:0": 2}) == []
+    # Two provisions of companion bills are one act speaking, not two sources disagreeing.
+    bill = "legislation"
+    companions = [
+        sentence("hr", "Inspect 10 percent of cars by 2027.", "H.R. 9001 — Screening Act", bill),
+        sentence("s", "Report on raising it to 20 percent.", "S. 9002 — Screening Act", bill),
+    ]
+    assert _differing_figures(companions, {"hr:v:0": 1, "s:v:0": 2}) == []
 
 
 def test_a_running_casefile_picks_up_a_new_ingest(tmp_path, monkeypatch):
