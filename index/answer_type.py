@@ -33,7 +33,7 @@ FIGURE = re.compile(
 # "the term “felony” means …", "This Act may be cited as …": answers to "what does X mean" or
 # "what is it called", noise for any other question.
 DEFINITION = re.compile(
-    r"\bthe terms? [“\"‘']?[^”\"’']{1,60}[”\"’']? means?\b|\bis defined as\b|"
+    r"\bthe terms? [“\"‘']?[^”\"’']{1,60}[”\"’']? (?:means?|has the meaning)\b|\bis defined as\b|"
     r"\bmay be cited as\b",
     re.I,
 )

@@ -17,7 +17,7 @@ from index.answers import Citation, Composed, no_evidence
 from index.embedding import embed_model, query_embedding
 from index.passages import Hit, Passage, link_share
 from index.retrieval import companion_key
-from index.sentences import HEADING, sentences
+from index.sentences import CAPTION, HEADING, sentences
 
 # Tuned on ../shared/eval/dev.jsonl (see README "Evaluation"); nothing here knows the questions.
 MIN_SENTENCE = 0.30  # a sentence must be at least this close to be quoted
@@ -36,6 +36,9 @@ ANSWER_TYPE_BONUS = 0.3  # per asked-for kind of answer the sentence offers (ind
 # "The term X means …", "This Act may be cited as …" answer only "what is X / what is it called".
 STRAY_DEFINITION_PENALTY = 0.8
 PASSAGES_READ_FOR_TYPE = 5  # read this far when the first passages lack the asked-for kind
+LONG_LEAD_IN = 20  # words
+LEAD_IN = re.compile(r"(?:[:—–]|\b(?:including|includes|include|the following|as follows|such as))"
+                     r"[\s*]*$", re.I)
 WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*")
 POSSESSIVE = re.compile(r"['’]s$")
 STOPWORDS = frozenset({
@@ -64,6 +67,7 @@ class _Sentence:
     end: int
     text: str
     heading: str = ""  # the section the sentence sits in: its words are context for it
+    named: bool = False  # from a document the question cites by number
     score: float = 0.0
 
 
@@ -76,6 +80,9 @@ class ExtractiveAnswerer:
         if expected.types and not any(expected.offers_all(c.text) for c in candidates):
             # The closest passages lack the kind of answer asked for: read a little further.
             candidates = self._candidates(hits[:PASSAGES_READ_FOR_TYPE])
+        # "What does 18 U.S.C. 554 prohibit?" is answered from 18 U.S.C. 554, however much a
+        # neighbour's "5 U.S.C. 552 note" looks like the question to the embedding.
+        candidates = [c for c in candidates if c.named] or candidates
         if expected.counted:
             # "How many officers …" is answered only by a sentence about officers.
             candidates = [c for c in candidates if expected.counts(c.text)]
@@ -100,7 +107,7 @@ class ExtractiveAnswerer:
                 if HEADING.match(piece):
                     heading = HEADING.sub("", piece)
                 elif _quotable(piece):
-                    out.append(_Sentence(rank, hit.passage, start, end, piece, heading))
+                    out.append(_Sentence(rank, hit.passage, start, end, piece, heading, hit.named))
         return out
 
     @staticmethod
@@ -180,14 +187,19 @@ class ExtractiveAnswerer:
 
 
 def _quotable(sentence: str) -> bool:
-    """Prose worth quoting: not a heading, a table rule, or a list of links."""
+    """Prose worth quoting: not a heading or caption, a table rule, a list of links, or the
+    short lead-in of a list whose items follow ("… is amended—", "… convictions including").
+    A long lead-in says something itself ("Within 6 months …, a report that contains:")."""
     stripped = sentence.strip()
-    if stripped.startswith("#") or set(stripped) <= set("|-: "):
+    if stripped.startswith("#") or set(stripped) <= set("|-: ") or CAPTION.match(stripped):
+        return False
+    words = len(WORD.findall(stripped.lower()))
+    if LEAD_IN.search(stripped) and words < LONG_LEAD_IN:
         return False
     if link_share(stripped) > 0.3:
         return False
     # Shorter lines are signatures, captions and titles rather than statements.
-    return len(WORD.findall(stripped.lower())) >= MIN_WORDS
+    return words >= MIN_WORDS
 
 
 def _terms(text: str) -> set[str]:

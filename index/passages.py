@@ -87,3 +87,4 @@ class Hit:
     # The same text in other documents (a companion bill's identical section), folded in here
     # so that one text takes one place in the results.
     also_in: list[Passage] = field(default_factory=list)
+    named: bool = False  # its document is one the question cites by number ("18 U.S.C. 554")

@@ -12,12 +12,13 @@ import re
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from index.acronyms import defined_acronyms, expand
 from index.coverage import vocabulary_of
 from index.embedding import embed_model, query_embedding
+from index.named_documents import named_documents
 from index.passages import Hit, Passage, is_link_list
 from index.store import CorpusStore, DocumentRecord
 
@@ -137,7 +138,25 @@ class HybridRetriever:
             if _is_served(h.node.metadata, self.documents)
         ]
         hits = self._fuse(dense, keyword, filters)
+        titles = ((doc_id, record.title) for doc_id, record in self.documents.items())
+        if named := named_documents(query, titles):
+            hits = self._named_first(hits, named, bundle, filters)
         return diversify(fold_duplicates(hits), k)
+
+    def _named_first(
+        self, hits: list[Hit], named: list[str], bundle: QueryBundle, filters: SearchFilters
+    ) -> list[Hit]:
+        """Passages of the documents the question cites by number go first, in fused order;
+        a cited document neither search ranked gets its closest passages looked up."""
+        found = {h.passage.doc_id for h in hits}
+        missing = tuple(d for d in named if d not in found)
+        if missing:
+            within = replace(filters, doc_ids=missing)
+            hits = hits + self._fuse(self._dense(bundle, within), [], within)
+        first = [h for h in hits if h.passage.doc_id in named]
+        for hit in first:
+            hit.named = True
+        return first + [h for h in hits if h.passage.doc_id not in named]
 
     def _dense(self, bundle: QueryBundle, filters: SearchFilters) -> list[NodeWithScore]:
         retriever = self._vector_index.as_retriever(

@@ -114,3 +114,14 @@ def test_a_how_many_question_about_something_never_counted_abstains():
     )
     assert answer.status == "no_evidence"
     assert "No passage found gives a number of officers." in answer.answer
+
+
+def test_captions_and_short_list_lead_ins_are_never_quoted():
+    from index.extractive import _quotable
+
+    assert not _quotable("IN THE SENATE OF THE UNITED STATES OF AMERICA")
+    assert not _quotable("Chapter 44 of title 18, United States Code, is amended—")
+    assert not _quotable("The Department announced several convictions for trafficking including")
+    # A long lead-in carries its own content: the deadline here is the answer to "when".
+    assert _quotable("Within 9 months of the day this law takes effect, and every year after that, "
+                     "the Fixture Bureau shall publish a report on rail screening that contains:")

@@ -125,3 +125,29 @@ def test_a_question_using_an_acronym_finds_text_that_spells_it_out(tmp_path: Pat
     hits = Casefile(settings).retriever.search("What is OHEC?", k=2)
     statute = next(h for h in hits if h.passage.doc_id == "statute-fixture-heron-export")
     assert statute.keyword > 0  # found by keyword, though it never writes "OHEC"
+
+
+def test_numbers_that_name_documents():
+    from index.named_documents import named_documents, numbers_in
+
+    assert numbers_in("18 U.S.C. §§ 932–934 (Title 18, Chapter 44)") == {
+        "18", "44", "932", "933", "934"}
+    assert numbers_in("H.R. 6736 — ARMAS Act of 2025 (119th Congress)") == {"6736"}
+    assert numbers_in("over 80,000 weapons, 1.7% of GDP, in 2021") == set()
+    assert numbers_in("Under § 4410, what happens?") == {"4410"}
+    titles = [("s554", "18 U.S.C. § 554 — Smuggling"), ("s932", "18 U.S.C. §§ 932–934 — Straw"),
+              ("s2", "18 U.S.C. § 2 — Principals"), ("hr6736", "H.R. 6736 — ARMAS Act of 2025")]
+    assert named_documents("What does 18 U.S.C. 554 prohibit?", titles) == ["s554"]
+    assert named_documents("What is the penalty under 18 U.S.C. 933?", titles) == ["s932"]
+    assert named_documents("Which Title 18 sections apply?", titles) == []  # "18" names three
+    assert named_documents("What did Congress pass in 2025?", titles) == []
+
+
+def test_a_cited_section_comes_first_and_answers(casefile):
+    question = "Under § 4410, what happens to firearms taken south across the border?"
+    statute = "statute-fixture-border-transfer-act"
+    hits = casefile.retriever.search(question, k=5)
+    assert hits[0].passage.doc_id == statute
+    assert all(h.named == (h.passage.doc_id == statute) for h in hits)
+    answer = casefile.ask(question)
+    assert {c.passage.doc_id for c in answer.citations} == {statute}
