@@ -4,7 +4,7 @@ A reader who cites a bill or a code section means that document. Keyword search 
 but reciprocal-rank fusion rewards passages both searches found at middling ranks over one
 that only keyword search found, so an exact citation could end up below the fold. The
 numbers are matched against document titles only, and only numbers that pick out at most two
-documents count ("18" names every Title 18 section; a year names nothing).
+documents count (a year names nothing; "S. 367" names one bill).
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-# Numbers of two or more digits that are not years; "932–934" is a range of sections.
-NUMBER = re.compile(r"(?<![\w.,])(\d{2,6})(?:\s*[–-]\s*(\d{2,6}))?(?!\w|[.,]\d)")
+# Numbers of three to six digits that are not years: bill and section numbers. Shorter ones are
+# days of a month, counts and chapters ("April 12" must not name "NSPM-12"). "932–934" is a
+# range of sections.
+NUMBER = re.compile(r"(?<![\w.,])(\d{3,6})(?:\s*[–-]\s*(\d{3,6}))?(?!\w|[.,]\d)")
 YEAR = re.compile(r"^(?:19|20)\d\d$")
 MAX_RANGE = 50
 MAX_DOCUMENTS = 2  # a number in more titles than this identifies nothing
