@@ -85,6 +85,14 @@ ANSWER_TYPES = (
                    r"dismissed|vacated|remanded)\b", re.I),
     ),
     AnswerType(
+        "purpose",
+        # "what does the ARMAS Act do?" — a bill answers with its long title ("To require …").
+        re.compile(r"\bwhat (?:does|do|would|did|will) [^?]{1,80}? do\b|\b(?:purposes?|aims?|"
+                   r"goals?)\b|\bwhat is [^?]{1,60} (?:for|about)\b", re.I),
+        re.compile(r"^\s*To [a-z]+\b|\bpurposes? (?:of|is|are|was)\b|\b(?:would|will|shall) "
+                   r"(?:require|prohibit|allow|create|repeal|establish|amend|direct)\b"),
+    ),
+    AnswerType(
         "definition",
         re.compile(r"\bdefin\w*|\bwhat (?:does|do|is|are) .{1,60}\bmean\b|\bmeaning of\b|"
                    r"\b(?:short )?title\b|\bcalled\b|\bcited as\b", re.I),

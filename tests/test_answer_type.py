@@ -25,6 +25,7 @@ from index.passages import Hit, Passage
         ("What did the inspector general conclude about the sting?", {"finding"}),
         ("How does the statute define negligent entrustment?", {"definition"}),
         ("What does the bill say about trace data?", set()),
+        ("What would the Fixture Screening Act do?", {"purpose"}),
     ],
 )
 def test_questions_ask_for_kinds_of_answer(question, kinds):
@@ -35,6 +36,9 @@ def test_sentences_offer_the_kinds_asked_for():
     why = Expectation.of("Why was no notice given?")
     assert why.offers("No notice was given because funds can be moved at once.")
     assert not why.offers("No notice was given to anyone.")
+    purpose = Expectation.of("What does the ARMAS Act do?")
+    assert purpose.offers("To require the transfer of export control to the State Department.")
+    assert not purpose.offers("The Bahamas, Belize and Brazil are covered countries.")
     due = Expectation.of("When is the report due?")
     assert due.offers("Not later than 180 days after enactment, the Secretary shall report.")
     assert not due.offers("The Secretary introduced the bill on June 26, 2025.")
