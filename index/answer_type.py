@@ -85,6 +85,17 @@ ANSWER_TYPES = (
                    r"dismissed|vacated|remanded)\b", re.I),
     ),
     AnswerType(
+        "person",
+        re.compile(r"^\s*who (?:wrote|hosted|led|chaired|signed|introduced|sponsored|decided|"
+                   r"presided|said|argued|heard)\b|\bwhich (?:judge|justices?|senators?|"
+                   r"officials?|lawmakers?|members?|president|secretary)\b", re.I),
+        # A name after a title or office: "Justice Kagan", "Judge F. Dennis Saylor IV",
+        # "Domestic Policy Advisor Susan Rice".
+        re.compile(r"\b(?:Justices?|Judge|Senators?|Sen\.|Representative|Rep\.|President|"
+                   r"Secretary|Attorney General|Mr\.|Ms\.|Mrs\.|Dr\.|Director|Advisor|Counsel|"
+                   r"Ambassador|Governor)\s+(?:[A-Z]\.\s+)?[A-Z][a-z]+"),
+    ),
+    AnswerType(
         "purpose",
         # "what does the ARMAS Act do?" — a bill answers with its long title ("To require …").
         re.compile(r"\bwhat (?:does|do|would|did|will) [^?]{1,80}? do\b|\b(?:purposes?|aims?|"

@@ -26,6 +26,7 @@ from index.passages import Hit, Passage
         ("How does the statute define negligent entrustment?", {"definition"}),
         ("What does the bill say about trace data?", set()),
         ("What would the Fixture Screening Act do?", {"purpose"}),
+        ("Which judge was assigned the case?", {"person"}),
     ],
 )
 def test_questions_ask_for_kinds_of_answer(question, kinds):
@@ -36,6 +37,10 @@ def test_sentences_offer_the_kinds_asked_for():
     why = Expectation.of("Why was no notice given?")
     assert why.offers("No notice was given because funds can be moved at once.")
     assert not why.offers("No notice was given to anyone.")
+    judge = Expectation.of("Who wrote the opinion?")
+    assert judge.offers("Justice Kagan wrote for the Court.")
+    assert judge.offers("It was assigned to Judge F. Dennis Saylor IV.")
+    assert not judge.offers("The Court wrote that the claims failed.")
     purpose = Expectation.of("What does the ARMAS Act do?")
     assert purpose.offers("To require the transfer of export control to the State Department.")
     assert not purpose.offers("The Bahamas, Belize and Brazil are covered countries.")
