@@ -138,7 +138,11 @@ class HybridRetriever:
             if _is_served(h.node.metadata, self.documents)
         ]
         hits = self._fuse(dense, keyword, filters)
-        titles = ((doc_id, record.title) for doc_id, record in self.documents.items())
+        titles = (
+            (doc_id, record.title)
+            for doc_id, record in self.documents.items()
+            if not filters.doc_ids or doc_id in filters.doc_ids  # a document filter still rules
+        )
         if named := named_documents(query, titles):
             hits = self._named_first(hits, named, bundle, filters)
         return diversify(fold_duplicates(hits), k)

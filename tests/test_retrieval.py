@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from index.passages import Hit, Passage, is_link_list
-from index.retrieval import fold_duplicates
+from index.retrieval import SearchFilters, fold_duplicates
 
 READING_LIST = """---
 title: "Fixture Primer on the Heron Inquiry"
@@ -152,3 +152,8 @@ def test_a_cited_section_comes_first_and_answers(casefile):
     assert all(h.named == (h.passage.doc_id == statute) for h in hits)
     answer = casefile.ask(question)
     assert {c.passage.doc_id for c in answer.citations} == {statute}
+    # Filters still rule: citing § 4410 does not reach past a filter that leaves it out.
+    report = "government-report-fixture-trace-study"
+    for filters in (SearchFilters(doc_ids=(report,)), SearchFilters(kinds=("government-report",))):
+        hits = casefile.retriever.search(question, k=5, filters=filters)
+        assert {h.passage.doc_id for h in hits} == {report}
