@@ -106,7 +106,7 @@ ANSWER_TYPES = (
     AnswerType(
         "definition",
         re.compile(r"\bdefin\w*|\bwhat (?:does|do|is|are) .{1,60}\bmean\b|\bmeaning of\b|"
-                   r"\b(?:short )?title\b|\bcalled\b|\bcited as\b", re.I),
+                   r"\bshort title\b|\bcalled\b|\bcited as\b", re.I),
         DEFINITION,
     ),
     AnswerType(
