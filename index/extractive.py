@@ -76,10 +76,10 @@ class ExtractiveAnswerer:
         if not hits:
             return no_evidence(hits, "Nothing in the corpus matches this question.")
         expected = Expectation.of(question)
-        candidates = self._candidates(hits[:PASSAGES_READ])
+        further = self._candidates(hits[:PASSAGES_READ_FOR_TYPE])
+        candidates = [c for c in further if c.hit_rank < PASSAGES_READ]
         if expected.types and not any(expected.offers_all(c.text) for c in candidates):
-            # The closest passages lack the kind of answer asked for: read a little further.
-            candidates = self._candidates(hits[:PASSAGES_READ_FOR_TYPE])
+            candidates = further  # the closest passages lack the kind of answer asked for
         # "What does 18 U.S.C. 554 prohibit?" is answered from 18 U.S.C. 554, however much a
         # neighbour's "5 U.S.C. 552 note" looks like the question to the embedding.
         candidates = [c for c in candidates if c.named] or candidates

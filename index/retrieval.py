@@ -66,6 +66,7 @@ class HybridRetriever:
         self.documents: dict[str, DocumentRecord] = {}
         self._bm25 = None
         self._served_chunks = 0
+        self._link_lists: frozenset[str] = frozenset()  # chunk ids never to retrieve
         self._vector_index = None
         self.vocabulary: frozenset[str] = frozenset()  # every word the served chunks use
         self.acronyms: dict[str, str] = {}  # "PLCAA" -> the long form the corpus gives it
@@ -98,7 +99,8 @@ class HybridRetriever:
                 if _is_served(n.metadata, committed)
             ]
             # A "Sources:" list of links matches every keyword in its URLs and answers nothing.
-            searchable = [n for n in nodes if not is_link_list(n.get_content())]
+            link_lists = frozenset(n.node_id for n in nodes if is_link_list(n.get_content()))
+            searchable = [n for n in nodes if n.node_id not in link_lists]
             self._bm25 = (
                 BM25Retriever.from_defaults(nodes=searchable, similarity_top_k=CANDIDATES)
                 if searchable
@@ -109,6 +111,7 @@ class HybridRetriever:
                     self.store.vector_store, embed_model=embed_model()
                 )
             self._served_chunks = len(nodes)
+            self._link_lists = link_lists
             self.vocabulary = vocabulary_of([n.get_content() for n in nodes])
             self.acronyms = defined_acronyms(n.get_content() for n in nodes)
             self.documents = committed
@@ -170,7 +173,7 @@ class HybridRetriever:
             h
             for h in retriever.retrieve(bundle)
             if _is_served(h.node.metadata, self.documents)
-            and not is_link_list(h.node.get_content())
+            and h.node.node_id not in self._link_lists
         ]
 
     @staticmethod
