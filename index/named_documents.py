@@ -32,15 +32,25 @@ def numbers_in(text: str) -> set[str]:
     return {n for n in found if not YEAR.match(n)}
 
 
+class DocumentNumbers:
+    """Which documents each title number picks out; built once per index refresh, so a
+    question costs one scan of itself, not of every title."""
+
+    def __init__(self, titles: Iterable[tuple[str, str]]) -> None:
+        self.by_number: dict[str, list[str]] = defaultdict(list)
+        for doc_id, title in titles:
+            for number in numbers_in(title):
+                self.by_number[number].append(doc_id)
+
+    def named_in(self, question: str) -> list[str]:
+        """The ids of the documents whose titles carry a number the question cites."""
+        named: list[str] = []
+        for number in sorted(numbers_in(question)):
+            docs = self.by_number.get(number, [])
+            if 0 < len(docs) <= MAX_DOCUMENTS:
+                named.extend(d for d in docs if d not in named)
+        return named
+
+
 def named_documents(question: str, titles: Iterable[tuple[str, str]]) -> list[str]:
-    """The ids of the documents whose titles carry a number the question cites."""
-    by_number: dict[str, list[str]] = defaultdict(list)
-    for doc_id, title in titles:
-        for number in numbers_in(title):
-            by_number[number].append(doc_id)
-    named: list[str] = []
-    for number in sorted(numbers_in(question)):
-        docs = by_number.get(number, [])
-        if 0 < len(docs) <= MAX_DOCUMENTS:
-            named.extend(d for d in docs if d not in named)
-    return named
+    return DocumentNumbers(titles).named_in(question)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from index.acronyms import defined_acronyms, expand
 from index.coverage import vocabulary_of
 from index.embedding import embed_model, query_embedding
-from index.named_documents import named_documents
+from index.named_documents import DocumentNumbers
 from index.passages import Hit, Passage, is_link_list
 from index.store import CorpusStore, DocumentRecord
 
@@ -70,6 +70,7 @@ class HybridRetriever:
         self._vector_index = None
         self.vocabulary: frozenset[str] = frozenset()  # every word the served chunks use
         self.acronyms: dict[str, str] = {}  # "PLCAA" -> the long form the corpus gives it
+        self._numbers = DocumentNumbers(())  # "554" -> the document titled "18 U.S.C. § 554 …"
 
     # -- keeping in step with the store ----------------------------------------------------
 
@@ -114,6 +115,7 @@ class HybridRetriever:
             self._link_lists = link_lists
             self.vocabulary = vocabulary_of([n.get_content() for n in nodes])
             self.acronyms = defined_acronyms(n.get_content() for n in nodes)
+            self._numbers = DocumentNumbers((d, r.title) for d, r in committed.items())
             self.documents = committed
             self._snapshot = snapshot
 
@@ -141,12 +143,12 @@ class HybridRetriever:
             if _is_served(h.node.metadata, self.documents)
         ]
         hits = self._fuse(dense, keyword, filters)
-        titles = (
-            (doc_id, record.title)
-            for doc_id, record in self.documents.items()
+        named = [
+            doc_id
+            for doc_id in self._numbers.named_in(query)
             if not filters.doc_ids or doc_id in filters.doc_ids  # a document filter still rules
-        )
-        if named := named_documents(query, titles):
+        ]
+        if named:
             hits = self._named_first(hits, named, bundle, filters)
         return diversify(fold_duplicates(hits), k)
 
