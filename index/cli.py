@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.answers import InvalidQuestion
 from index.settings import load_settings
 
 EXIT_OK, EXIT_ERROR = 0, 2
@@ -44,12 +46,17 @@ def _ask(args: argparse.Namespace) -> int:
     )
     filters = SearchFilters(kinds=tuple(args.kind), doc_ids=tuple(args.doc),
                             date_from=args.since, date_to=args.until)
-    questions = [args.question] if args.batch is None else _read_batch(args.batch)
     try:
+        questions = (
+            [BatchLine(args.question)] if args.batch is None else _read_batch(args.batch)
+        )
         casefile = Casefile(settings)
-        for question in questions:
+        for line in questions:
+            question = line.question
             try:
-                answer = casefile.ask(question, k=args.k, filters=filters)
+                if line.error:
+                    raise InvalidQuestion(line.error)
+                answer = casefile.ask(question, k=args.k, filters=filters, history=line.history)
             except CasefileError as exc:
                 if args.batch is None:
                     raise
@@ -66,12 +73,37 @@ def _ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read_batch(path: Path) -> list[str]:
-    questions = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            questions.append(str(json.loads(line).get("question", "")))
-    return questions
+@dataclass
+class BatchLine:
+    question: str
+    history: list[str] = field(default_factory=list)  # earlier questions of the same chat
+    error: str = ""  # why the line can't be asked (answered with this message, in order)
+
+
+def _read_batch(path: Path) -> list[BatchLine]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidQuestion(f"cannot read the batch file {path}: {exc}") from exc
+    lines = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            lines.append(BatchLine(raw[:200], error=f"line {number} is not JSON ({exc.msg})"))
+            continue
+        if not isinstance(item, dict):
+            lines.append(BatchLine(raw[:200], error=f"line {number} is not a JSON object"))
+            continue
+        history = item.get("history") or []
+        if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+            lines.append(BatchLine(str(item.get("question", "")),
+                                   error=f"line {number}: history must be a list of strings"))
+            continue
+        lines.append(BatchLine(str(item.get("question", "")), history))
+    return lines
 
 
 def _as_text(answer) -> str:

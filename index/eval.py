@@ -123,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     casefile.ask("warm-up question about the lawsuit")  # first call pays for lazy loading
     rows = []
     for item in items:
-        answer = casefile.ask(item["question"], k=args.k).to_dict()
+        answer = casefile.ask(item["question"], k=args.k,
+                                history=item.get("history") or []).to_dict()
         row = score(item, answer)
         rows.append(row)
         if args.show:

@@ -1,56 +1,39 @@
 """The embedded default answerer: no LLM, the answer is made of the corpus's own sentences.
 
-It picks the sentences of the retrieved passages closest to the question (the same
-sentence-transformers model, plus word overlap with the sentence and its section heading, plus
-the kind of answer the question asks for: index/answer_type.py), attributes those from
-non-primary sources to their publisher, cites every sentence, and abstains when the evidence is
-weak.
+Every quotable sentence of the closest passages is scored by the learned ranker
+(index/ranker.py) on generic evidence features (index/features.py); the best one leads, and
+further sentences that score close to it follow (more of them for why/overview/compare
+questions). When even the best sentence is unlikely to hold the answer — the ranker's
+calibrated support threshold — it abstains. Sentences from non-primary sources are attributed to
+their publisher, and every sentence is cited.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from index.answer_type import Expectation
 from index.answers import Citation, Composed, no_evidence
 from index.embedding import embed_model, query_embedding
+from index.features import CorpusStats, QuestionForm, sentence_features, terms
 from index.passages import Hit, Passage, link_share
+from index.ranker import SentenceRanker, default_ranker
 from index.retrieval import companion_key
 from index.sentences import CAPTION, HEADING, sentences
 
-# Tuned on ../shared/eval/dev.jsonl (see README "Evaluation"); nothing here knows the questions.
-MIN_SENTENCE = 0.30  # a sentence must be at least this close to be quoted
+PASSAGES_READ = 6
 MAX_SENTENCES = 2
-PASSAGES_READ = 3
-
-EMBEDDED_CANDIDATES = 16
+MAX_SENTENCES_BROAD = 4  # why / overview / compare questions get a fuller answer
+# A follower must be this likely in its own right and this close to the lead's probability.
+FOLLOWER_FLOOR = 0.35
+FOLLOWER_RATIO = 0.6
 MIN_WORDS = 7
-# A clause that starts mid-sentence ("(3) meets such other requirements…") reads badly alone.
-FRAGMENT = re.compile(r"^(?:\(\w{1,4}\)\s*)*[a-z]")
-FRAGMENT_PENALTY = 0.1
-OVERLAP_WEIGHT = 0.5
-RANK_PENALTY = 0.03  # per rank: the fused ranking is a better judge of relevance than one sentence
-FOLLOWERS_WITHIN = 0.08  # further sentences must score this close to the best
-ANSWER_TYPE_BONUS = 0.3  # per asked-for kind of answer the sentence offers (index/answer_type.py)
-# "The term X means …", "This Act may be cited as …" answer only "what is X / what is it called".
-STRAY_DEFINITION_PENALTY = 0.8
-PASSAGES_READ_FOR_TYPE = 5  # read this far when the first passages lack the asked-for kind
+RARE_IDF = 0.85  # a word this rare (scaled IDF) that the evidence lacks is worth naming
 LONG_LEAD_IN = 20  # words
 LEAD_IN = re.compile(r"(?:[:—–]|\b(?:including|includes|include|the following|as follows|such as))"
                      r"[\s*]*$", re.I)
 WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*")
-POSSESSIVE = re.compile(r"['’]s$")
-STOPWORDS = frozenset({
-    "a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "by", "with", "at", "from", "as",
-    "is", "are", "was", "were", "be", "been", "being", "this", "that", "these", "those", "it",
-    "its", "which", "who", "whom", "what", "when", "where", "why", "how", "did", "does", "do",
-    "doing", "done", "has", "have", "had", "can", "could", "would", "should", "will", "shall",
-    "may", "might", "must", "about", "into", "than", "then", "there", "their", "they", "them",
-    "he", "she", "his", "her", "i", "you", "we", "our", "your", "not", "no", "yes", "any", "all",
-    "some", "such", "under", "over", "after", "before", "between", "both", "each", "other", "also",
-    "more", "most", "much", "many", "one", "two", "first", "since", "while", "if", "so"
-})
 MARKDOWN = [
     (re.compile(r"^#{1,6}\s*"), ""),
     (re.compile(r"\*\*|`"), ""),
@@ -60,7 +43,9 @@ MARKDOWN = [
 
 
 @dataclass
-class _Sentence:
+class Candidate:
+    """A quotable sentence of a retrieved passage, with the ranker's view of it."""
+
     hit_rank: int
     passage: Passage
     start: int  # offsets inside the passage text
@@ -68,100 +53,141 @@ class _Sentence:
     text: str
     heading: str = ""  # the section the sentence sits in: its words are context for it
     named: bool = False  # from a document the question cites by number
-    score: float = 0.0
+    first: bool = False  # the passage's first quotable sentence
+    features: list[float] = field(default_factory=list)
+    probability: float = 0.0
+
+
+# Sentence vectors by text: passages recur across questions, and embedding them is the cost.
+_VECTORS: dict[str, tuple[float, ...]] = {}
+_VECTORS_KEPT = 50_000
+
+
+def _sentence_vectors(texts: list[str]) -> list[tuple[float, ...]]:
+    if len(_VECTORS) > _VECTORS_KEPT:
+        _VECTORS.clear()
+    missing = [t for t in dict.fromkeys(texts) if t not in _VECTORS]
+    if missing:
+        for text, vector in zip(missing, embed_model().get_text_embedding_batch(missing)):
+            _VECTORS[text] = tuple(vector)
+    return [_VECTORS[t] for t in texts]
 
 
 class ExtractiveAnswerer:
+    def __init__(
+        self,
+        stats: Callable[[], CorpusStats],
+        ranker: SentenceRanker | None = None,
+    ) -> None:
+        self._stats = stats  # the retriever's current corpus statistics
+        self._ranker = ranker
+
+    @property
+    def ranker(self) -> SentenceRanker:
+        # Loaded on first use: the training script builds candidates before any model exists.
+        if self._ranker is None:
+            self._ranker = default_ranker()
+        return self._ranker
+
     def compose(self, question: str, hits: list[Hit]) -> Composed:
         if not hits:
             return no_evidence(hits, "Nothing in the corpus matches this question.")
-        expected = Expectation.of(question)
-        further = self._candidates(hits[:PASSAGES_READ_FOR_TYPE])
-        candidates = [c for c in further if c.hit_rank < PASSAGES_READ]
-        if expected.types and not any(expected.offers_all(c.text) for c in candidates):
-            candidates = further  # the closest passages lack the kind of answer asked for
-        # "What does 18 U.S.C. 554 prohibit?" is answered from 18 U.S.C. 554, however much a
-        # neighbour's "5 U.S.C. 552 note" looks like the question to the embedding.
-        candidates = [c for c in candidates if c.named] or candidates
-        if expected.counted:
-            # "How many officers …" is answered only by a sentence about officers.
-            candidates = [c for c in candidates if expected.counts(c.text)]
-            if not candidates:
-                return no_evidence(hits, f"No passage found gives a number of {expected.counted}.")
-        shortlist = self._score(question, expected, candidates)
-        chosen = self._choose(shortlist)
+        form = QuestionForm.of(question)
+        candidates = self.candidates(question, hits)
+        for candidate in candidates:
+            candidate.probability = self.ranker.probability(candidate.features)
+        chosen = self._choose(candidates, MAX_SENTENCES_BROAD if form.broad else MAX_SENTENCES)
         if not chosen:
-            return no_evidence(hits, "No sentence in the closest passages answers this question.")
+            return no_evidence(hits, self._why_not(form, hits))
         return self._write(chosen, hits)
+
+    def _why_not(self, form: QuestionForm, hits: list[Hit]) -> str:
+        """Name what the closest passages lack, when it is something rare: that tells a reader
+        more than a score ("never mention Remington, Sandy Hook")."""
+        stats = self._stats()
+        seen: set[str] = set()
+        for hit in hits[:PASSAGES_READ]:
+            seen |= terms(hit.passage.text) | terms(hit.passage.title)
+        # The question's own spelling of each term, in its order; names (capitalised) first.
+        spelled = {}
+        for word in WORD.findall(form.text):
+            for term in terms(word):
+                spelled.setdefault(term, word)
+        missing = [t for t in spelled if t in form.terms and t not in seen
+                   and stats.idf(t) >= RARE_IDF]
+        missing.sort(key=lambda t: (-round(stats.idf(t), 2), not spelled[t][0].isupper()))
+        if missing:
+            named = ", ".join(spelled[t] for t in missing[:3])
+            return f"The closest passages never mention {named}."
+        return "No passage found supports an answer to it."
 
     # -- finding sentences -----------------------------------------------------------------
 
-    @staticmethod
-    def _candidates(hits: list[Hit]) -> list[_Sentence]:
-        out = []
-        for rank, hit in enumerate(hits):
+    def candidates(self, question: str, hits: list[Hit]) -> list[Candidate]:
+        """Every quotable sentence of the first passages, with its feature vector (the ranker's
+        training data is made by this same method)."""
+        out: list[Candidate] = []
+        for rank, hit in enumerate(hits[:PASSAGES_READ]):
             text = hit.passage.text
             heading = hit.passage.section
+            first = True
             for start, end in sentences(text):
                 piece = text[start:end]
                 if HEADING.match(piece):
                     heading = HEADING.sub("", piece)
                 elif _quotable(piece):
-                    out.append(_Sentence(rank, hit.passage, start, end, piece, heading, hit.named))
-        return out
-
-    @staticmethod
-    def _score(
-        question: str, expected: Expectation, candidates: list[_Sentence]
-    ) -> list[_Sentence]:
-        """Score by word overlap first, then embed only the most promising few (embedding
-        every sentence would cost more than the whole retrieval)."""
-        terms = _terms(question)
-        for sentence in candidates:
-            # Words of the document's own title say which document, not what answers.
-            asked = terms - _terms(sentence.passage.title)
-            said = _terms(sentence.text) | _terms(sentence.heading)
-            overlap = len(asked & said) / len(asked) if asked else 0.0
-            sentence.score = (overlap - RANK_PENALTY * sentence.hit_rank
-                              + ANSWER_TYPE_BONUS * expected.offers(sentence.text))
-            if expected.stray_definition(sentence.text):
-                sentence.score -= STRAY_DEFINITION_PENALTY
-        shortlist = sorted(candidates, key=lambda s: -s.score)[:EMBEDDED_CANDIDATES]
-        if not shortlist:
-            return []
+                    out.append(Candidate(rank, hit.passage, start, end, piece, heading,
+                                         hit.named, first))
+                    first = False
+        if not out:
+            return out
+        form = QuestionForm.of(question)
+        stats = self._stats()
         query = query_embedding(question)
-        vectors = embed_model().get_text_embedding_batch([plain(s.text) for s in shortlist])
-        for sentence, vector in zip(shortlist, vectors):
-            cosine = sum(a * b for a, b in zip(query, vector))
-            # Word overlap rescues exact names and numbers; rank keeps the fused order's say.
-            sentence.score = cosine + OVERLAP_WEIGHT * sentence.score
-            if FRAGMENT.match(plain(sentence.text)):
-                sentence.score -= FRAGMENT_PENALTY
-        return shortlist
+        vectors = _sentence_vectors([plain(c.text) for c in out])
+        best_keyword = max((h.keyword for h in hits[:PASSAGES_READ]), default=0.0) or 1.0
+        by_rank = hits[:PASSAGES_READ]
+        for candidate, vector in zip(out, vectors):
+            hit = by_rank[candidate.hit_rank]
+            candidate.features = sentence_features(
+                form,
+                stats,
+                sentence=candidate.text,
+                heading=candidate.heading,
+                passage_text=hit.passage.text,
+                title=hit.passage.title,
+                sentence_cosine=sum(a * b for a, b in zip(query, vector)),
+                passage_cosine=hit.dense,
+                passage_keyword=hit.keyword / best_keyword,
+                rank=candidate.hit_rank,
+                first=candidate.first,
+                named=candidate.named,
+            )
+        # "What does 18 U.S.C. 554 prohibit?" is answered from 18 U.S.C. 554.
+        return [c for c in out if c.named] or out
 
-    @staticmethod
-    def _choose(sentences: list[_Sentence]) -> list[_Sentence]:
-        ranked = sorted(sentences, key=lambda s: -s.score)
-        if not ranked or ranked[0].score < MIN_SENTENCE:
+    def _choose(self, candidates: list[Candidate], limit: int) -> list[Candidate]:
+        ranked = sorted(candidates, key=lambda c: -c.probability)
+        if not ranked or ranked[0].probability < self.ranker.abstain_below:
             return []
-        chosen: list[_Sentence] = []
-        seen: list[set[str]] = []
-        for sentence in ranked:
-            if sentence.score < max(MIN_SENTENCE, ranked[0].score - FOLLOWERS_WITHIN):
+        lead = ranked[0]
+        floor = max(FOLLOWER_FLOOR, FOLLOWER_RATIO * lead.probability)
+        chosen = [lead]
+        seen = [terms(lead.text)]
+        for candidate in ranked[1:]:
+            if len(chosen) == limit or candidate.probability < floor:
                 break
-            words = _terms(sentence.text)
+            words = terms(candidate.text)
             if any(_jaccard(words, other) > 0.6 for other in seen):
                 continue  # the same point again (a companion bill, an overlapping chunk)
-            chosen.append(sentence)
+            chosen.append(candidate)
             seen.append(words)
-            if len(chosen) == MAX_SENTENCES:
-                break
-        # Read in source order: by passage rank, then position inside the passage.
-        return sorted(chosen, key=lambda s: (s.hit_rank, s.start))
+        # The answering sentence leads; the rest follow in the order of their sources.
+        return [lead, *sorted(chosen[1:], key=lambda c: (c.hit_rank, c.start))]
 
     # -- writing the answer ----------------------------------------------------------------
 
-    def _write(self, chosen: list[_Sentence], hits: list[Hit]) -> Composed:
+    def _write(self, chosen: list[Candidate], hits: list[Hit]) -> Composed:
         twins = {h.passage.node_id: h.also_in for h in hits}
         numbers: dict[str, int] = {}
         citations: list[Citation] = []
@@ -202,12 +228,6 @@ def _quotable(sentence: str) -> bool:
     return words >= MIN_WORDS
 
 
-def _terms(text: str) -> set[str]:
-    """Content words, crudely singular: enough to compare a question with a sentence."""
-    words = (POSSESSIVE.sub("", w) for w in WORD.findall(text.lower()))
-    return {w.rstrip("s") if len(w) > 3 else w for w in words if w not in STOPWORDS}
-
-
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
@@ -219,7 +239,7 @@ def plain(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" —")
 
 
-def _attributed(sentence: _Sentence, n: int) -> str:
+def _attributed(sentence: Candidate, n: int) -> str:
     text = plain(sentence.text).rstrip(" ;:,")  # a clause of a list ends the quote cleanly
     if not text.endswith((".", "!", "?", "”", '"')):
         text += "."
@@ -241,7 +261,7 @@ def _speaker(passage: Passage) -> str:
 PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent\b)")
 
 
-def _differing_figures(chosen: list[_Sentence], numbers: dict[str, int]) -> list[str]:
+def _differing_figures(chosen: list[Candidate], numbers: dict[str, int]) -> list[str]:
     """When quoted sources from different documents give different percentages, say so.
     Companion bills are one source here: two of their provisions are not a disagreement."""
     figures: dict[str, tuple[str, int]] = {}

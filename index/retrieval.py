@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from index.acronyms import defined_acronyms, expand
-from index.coverage import vocabulary_of
 from index.embedding import embed_model, query_embedding
+from index.features import CorpusStats
 from index.named_documents import DocumentNumbers
 from index.passages import Hit, Passage, is_link_list
 from index.store import CorpusStore, DocumentRecord
@@ -68,7 +68,7 @@ class HybridRetriever:
         self._served_chunks = 0
         self._link_lists: frozenset[str] = frozenset()  # chunk ids never to retrieve
         self._vector_index = None
-        self.vocabulary: frozenset[str] = frozenset()  # every word the served chunks use
+        self.stats = CorpusStats(0, {})  # term frequencies over the served chunks
         self.acronyms: dict[str, str] = {}  # "PLCAA" -> the long form the corpus gives it
         self._numbers = DocumentNumbers(())  # "554" -> the document titled "18 U.S.C. § 554 …"
 
@@ -113,7 +113,7 @@ class HybridRetriever:
                 )
             self._served_chunks = len(nodes)
             self._link_lists = link_lists
-            self.vocabulary = vocabulary_of([n.get_content() for n in nodes])
+            self.stats = CorpusStats.of(n.get_content() for n in searchable)
             self.acronyms = defined_acronyms(n.get_content() for n in nodes)
             self._numbers = DocumentNumbers((d, r.title) for d, r in committed.items())
             self.documents = committed

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from index.answers import Answer, Answerer, EmptyIndex, InvalidQuestion, no_evidence
-from index.coverage import why_not_covered
 from index.retrieval import HybridRetriever, SearchFilters
 from index.settings import Settings, load_settings
 from index.store import CorpusStore, DocumentRecord, StoreUnavailable
@@ -33,7 +32,7 @@ class Casefile:
         self.settings = settings or load_settings()
         self.store = store or CorpusStore(self.settings)
         self.retriever = HybridRetriever(self.store)
-        self.answerer = answerer or ExtractiveAnswerer()
+        self.answerer = answerer or ExtractiveAnswerer(lambda: self.retriever.stats)
         self.retriever.refresh()
 
     # -- questions -------------------------------------------------------------------------
@@ -62,11 +61,10 @@ class Casefile:
         with self._store_errors():
             hits = self.retriever.search(search_query, k=k, filters=filters)
         retrieved_at = time.perf_counter()
-        reason = why_not_covered(question, hits, self.retriever.vocabulary)
-        if reason:
-            composed = no_evidence(hits, reason)
-        else:
+        if hits:
             composed = self.answerer.compose(search_query, hits)
+        else:
+            composed = no_evidence(hits, "Nothing in the corpus matches this question.")
         done = time.perf_counter()
         if filters and filters.active and not hits:
             notices.append("No passage matches the filters; widen them to search the whole corpus.")

@@ -78,16 +78,12 @@ def test_unrelated_question_abstains_with_related_passages(casefile):
     assert "does not answer" in answer.answer
 
 
-def test_unknown_name_abstains(casefile):
-    answer = casefile.ask("How much did Remington pay the Sandy Hook families?")
+def test_question_about_names_the_corpus_never_uses_abstains_and_says_which(casefile):
+    answer = casefile.ask("How much did Quarnell Arms pay the Vexbury families?")
     assert answer.status == "no_evidence"
-    assert "Remington" in answer.answer
-
-
-def test_year_the_evidence_never_mentions_abstains(casefile):
-    answer = casefile.ask("How many firearms did the office trace in 1987?")
-    assert answer.status == "no_evidence"
-    assert "1987" in answer.answer
+    assert answer.citations == []
+    assert "Quarnell" in answer.answer and "Vexbury" in answer.answer
+    assert answer.related  # the closest passages, shown as related reading
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\n\t"])
@@ -128,15 +124,15 @@ def test_to_dict_matches_the_cli_contract(casefile):
 
 
 def test_sources_that_disagree_on_a_figure_are_both_shown():
-    from index.extractive import _differing_figures, _Sentence
+    from index.extractive import Candidate, _differing_figures
     from index.passages import Passage
 
-    def sentence(doc_id: str, text: str, title: str = "", kind: str = "news") -> _Sentence:
+    def sentence(doc_id: str, text: str, title: str = "", kind: str = "news") -> Candidate:
         passage = Passage(node_id=f"{doc_id}:v:0", doc_id=doc_id, source_file=doc_id,
                           title=title or doc_id, publisher="", kind=kind, date="", url="",
                           page=None, section="", start_char=0, end_char=len(text), text=text,
                           score=1.0)
-        return _Sentence(0, passage, 0, len(text), text)
+        return Candidate(0, passage, 0, len(text), text)
 
     chosen = [sentence("a", "About 70 percent of traced guns came from the U.S."),
               sentence("b", "Only 17% of seized guns could be traced to the U.S.")]

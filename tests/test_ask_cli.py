@@ -106,3 +106,30 @@ def test_scoring_counts_ranks_by_document_and_spans_by_normalised_text():
     assert metrics["hit@1"] == 0 and metrics["hit@3"] == 1
     assert metrics["mrr"] == 0.5
     assert metrics["citation_precision"] == 0.5
+
+
+def test_batch_lines_carry_history_and_bad_lines_do_not_sink_the_batch(ingested_settings,
+                                                                        tmp_path):
+    batch = tmp_path / "chat.jsonl"
+    first = "When must the Secretary report to Congress under H.R. 9001?"
+    batch.write_text("\n".join([
+        json.dumps({"question": first}),
+        "{not json",
+        json.dumps(["a", "list"]),
+        json.dumps({"question": "and the Senate version?", "history": [first]}),
+    ]) + "\n")
+    result = run(["-m", "index", "ask", "--batch", str(batch), "--json"], ingested_settings)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert len(rows) == 4
+    assert "not JSON" in rows[1]["error"] and "not a JSON object" in rows[2]["error"]
+    senate = {r["doc_id"] for r in rows[3]["retrieved"][:3]}
+    assert "legislation-s9002-fixture-southbound-act" in senate
+
+
+def test_missing_batch_file_is_one_line_error(ingested_settings, tmp_path):
+    result = run(["-m", "index", "ask", "--batch", str(tmp_path / "nope.jsonl")],
+                 ingested_settings)
+    assert result.returncode == 2
+    assert "cannot read the batch file" in result.stderr
+    assert "Traceback" not in result.stderr

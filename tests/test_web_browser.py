@@ -79,7 +79,7 @@ def test_answer_with_citations_and_the_source_viewer(page):
     expect(card.locator(".cf-badge")).to_have_text("statute")
     expect(card.locator(".cf-card-title")).to_contain_text("Fixture Code § 4410")
     expect(card.locator(".cf-meta")).to_contain_text("2019-03-01")
-    expect(card.locator("mark")).not_to_be_empty()
+    expect(card.locator("mark.cf-main")).not_to_be_empty()
     expect(card.locator("a.cf-ext")).to_have_attribute("href", "https://example.org/fixture-code/4410")
 
     # Click the marker in the answer: the viewer opens on the whole document.
@@ -103,7 +103,7 @@ def test_answer_with_citations_and_the_source_viewer(page):
     page.locator("#cf-sources .cf-open").first.click()
     expect(page.locator("#cf-viewer-box")).to_be_visible()
     expect(page.locator("#cf-viewer mark#cf-hl")).not_to_be_empty()
-    texts = [page.locator("#cf-sources .cf-card mark").first.inner_text(),
+    texts = [page.locator("#cf-sources .cf-card mark.cf-main").first.inner_text(),
              page.locator("#cf-viewer mark#cf-hl").inner_text()]
     assert texts[0] == texts[1]
     assert any(STATUTE_SENTENCE in m for m in

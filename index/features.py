@@ -1,0 +1,193 @@
+"""Generic evidence features of a (question, candidate sentence) pair, for the learned ranker.
+
+Nothing here knows a question: the features are the signals any extractive QA system has —
+how close the sentence and its passage are to the question (embedding, BM25, fused rank), how
+much of the question's rare vocabulary the sentence and passage contain (IDF-weighted, so a
+name or term the evidence never mentions weighs heavily), and whether the sentence offers the
+broad kind of answer the question's wh-word asks for (a figure for "how many", a date for
+"when", a cause for "why", a definition for "what is"). The weights come from data
+(index/ranker.py, trained by `python -m index.train_ranker`), not from hand-set constants.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*")
+POSSESSIVE = re.compile(r"['’]s$")
+STOPWORDS = frozenset({
+    "a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "by", "with", "at", "from", "as",
+    "is", "are", "was", "were", "be", "been", "being", "this", "that", "these", "those", "it",
+    "its", "which", "who", "whom", "what", "when", "where", "why", "how", "did", "does", "do",
+    "doing", "done", "has", "have", "had", "can", "could", "would", "should", "will", "shall",
+    "may", "might", "must", "about", "into", "than", "then", "there", "their", "they", "them",
+    "he", "she", "his", "her", "i", "you", "we", "our", "your", "not", "no", "yes", "any", "all",
+    "some", "such", "under", "over", "after", "before", "between", "both", "each", "other", "also",
+    "more", "most", "much", "many", "one", "two", "since", "while", "if", "so", "say", "said",
+    "tell", "me", "us", "according", "whose", "here", "give", "explain", "describe",
+    "el", "la", "los", "las", "de", "del", "que", "en", "y", "un", "una", "por", "para", "qué",
+    "cuál", "cuáles", "cómo", "quién", "cuándo", "es", "se", "su", "sus", "lo", "al",
+})
+
+
+def terms(text: str) -> set[str]:
+    """Content words, crudely singular: enough to compare a question with a sentence."""
+    words = (POSSESSIVE.sub("", w) for w in WORD.findall(text.lower()))
+    return {w.rstrip("s") if len(w) > 3 else w for w in words if w not in STOPWORDS}
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    """Document frequencies of terms over the served chunks: what makes a word rare."""
+
+    chunks: int
+    frequency: dict[str, int]
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> CorpusStats:
+        counts: Counter[str] = Counter()
+        total = 0
+        for text in texts:
+            counts.update(terms(text))
+            total += 1
+        return cls(total, dict(counts))
+
+    def idf(self, term: str) -> float:
+        """Smoothed IDF, scaled to [0, 1]; a term the corpus never uses gets 1."""
+        ceiling = math.log(1 + self.chunks) or 1.0
+        return math.log((1 + self.chunks) / (1 + self.frequency.get(term, 0))) / ceiling
+
+
+# Broad question forms (the wh-word and what follows it), and what a sentence offers them.
+ASKS_QUANTITY = re.compile(r"\bhow (?:many|much|long|large|often)\b|\bwhat (?:share|percent"
+                           r"\w*|proportion|number|amount)\b|\bcuánt", re.I)
+ASKS_TIME = re.compile(r"^\W*(?:when|cuándo)\b|\b(?:what|which) (?:date|year|month|day)\b|"
+                       r"\bby when\b|\bdeadline|\bdue\b", re.I)
+ASKS_PERSON = re.compile(r"^\W*(?:who|quién)\b|\bwhich (?:judge|justice|senator|official|"
+                         r"member|person|people)", re.I)
+ASKS_REASON = re.compile(r"^\W*(?:why|por qué)\b|\breasons?\b|\bgrounds\b|\brationale\b", re.I)
+ASKS_DEFINITION = re.compile(r"^\W*what (?:is|are|was|were) (?:the |an? )?[^?]{1,40}\??$|"
+                             r"\bdefin|\bmean\b|\bmeaning\b|^\W*qué (?:es|son)\b", re.I)
+FIGURE = re.compile(r"(?<![§\w.])(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?\b(?!\))|%|\bpercent\b|"
+                    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|"
+                    r"twenty|hundred|thousand|million|billion)\b", re.I)
+DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|"
+                  r"November|December)\b|\b(?:19|20)\d\d\b|\bwithin \d+|\bnot later than\b")
+NAME = re.compile(r"\b[A-Z][a-z]+\s+(?:[A-Z]\.\s+)?[A-Z][a-z]+")
+CAUSE = re.compile(r"\b(?:because|due to|in order to|so that|given that|reasons?|grounds|"
+                   r"rationale|purposes?|as a result|therefore|thus|since|finding|found)\b", re.I)
+DEFINES = re.compile(r"\bmeans\b|\bhas the meaning\b|\bis defined as\b|\brefers to\b|"
+                     r"\b(?:is|are) (?:an?|the) [a-z]+", re.I)
+FRAGMENT = re.compile(r"^(?:\(\w{1,4}\)\s*)*[a-z]")
+
+FEATURES = (
+    "sentence_cosine",  # question vs sentence, MiniLM
+    "passage_cosine",  # question vs passage (0 when only BM25 found it)
+    "passage_keyword",  # BM25 score over the best BM25 score of this question's passages
+    "passage_rank",  # 1 / (1 + fused rank)
+    "sentence_overlap",  # share of question terms (not in the title) in sentence + heading
+    "sentence_idf_overlap",  # the same, IDF-weighted, title words count too
+    "passage_idf_missing",  # IDF-weighted share of question terms absent from passage + title
+    "rarest_missing",  # IDF of the rarest question term absent from passage + title
+    "first_in_passage",
+    "length",
+    "fragment",  # starts mid-clause ("(3) meets such …")
+    "named_document",  # from a document the question cites by number
+    "quantity_match",  # "how many" and the sentence gives a figure
+    "time_match",
+    "person_match",
+    "reason_match",
+    "definition_match",  # "what is X" and the sentence defines something
+    "stray_definition",  # the sentence defines something the question did not ask about
+)
+
+
+@dataclass(frozen=True)
+class QuestionForm:
+    text: str
+    terms: frozenset[str]
+    quantity: bool
+    time: bool
+    person: bool
+    reason: bool
+    definition: bool
+
+    @classmethod
+    def of(cls, question: str) -> QuestionForm:
+        return cls(
+            question,
+            frozenset(terms(question)),
+            bool(ASKS_QUANTITY.search(question)),
+            bool(ASKS_TIME.search(question)),
+            bool(ASKS_PERSON.search(question)),
+            bool(ASKS_REASON.search(question)),
+            bool(ASKS_DEFINITION.search(question.strip())),
+        )
+
+    @property
+    def broad(self) -> bool:
+        """Why/overview-style questions want several sentences, not one fact."""
+        return self.reason or bool(BROAD.search(self.text))
+
+
+BROAD = re.compile(r"\b(?:describe|explain|overview|summar\w+|what happened|history|timeline|"
+                   r"chronolog\w+|compare|comparison|differ\w*|versus|vs\.?|how has|how did|"
+                   r"what (?:are|were) the (?:main|key)|arguments?|positions?|sides?)\b", re.I)
+
+
+def _weighted_share(wanted: Iterable[str], present: set[str], stats: CorpusStats) -> float:
+    weights = {t: stats.idf(t) for t in wanted}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in present) / total if total else 0.0
+
+
+def sentence_features(
+    form: QuestionForm,
+    stats: CorpusStats,
+    *,
+    sentence: str,
+    heading: str,
+    passage_text: str,
+    title: str,
+    sentence_cosine: float,
+    passage_cosine: float,
+    passage_keyword: float,
+    rank: int,
+    first: bool,
+    named: bool,
+) -> list[float]:
+    """The feature vector, in the order of FEATURES."""
+    asked = form.terms
+    title_terms = terms(title)
+    said = terms(sentence) | terms(heading)
+    context = terms(passage_text) | title_terms
+    plain_asked = asked - title_terms
+    overlap = len(plain_asked & said) / len(plain_asked) if plain_asked else 0.0
+    missing = [stats.idf(t) for t in asked if t not in context]
+    defines = bool(DEFINES.search(sentence))
+    words = len(WORD.findall(sentence))
+    return [
+        sentence_cosine,
+        passage_cosine,
+        passage_keyword,
+        1.0 / (1 + rank),
+        overlap,
+        _weighted_share(asked, said | title_terms, stats),
+        1.0 - _weighted_share(asked, context, stats),
+        max(missing, default=0.0),
+        float(first),
+        min(words, 60) / 60,
+        float(bool(FRAGMENT.match(sentence.lstrip("*#> ")))),
+        float(named),
+        float(form.quantity and bool(FIGURE.search(sentence))),
+        float(form.time and bool(DATE.search(sentence))),
+        float(form.person and bool(NAME.search(sentence))),
+        float(form.reason and bool(CAUSE.search(sentence))),
+        float(form.definition and defines),
+        float(not form.definition and bool(re.search(r"\bmeans\b|\bmay be cited as\b",
+                                                      sentence))),
+    ]
