@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 
 from index.answers import Citation, Composed, no_evidence
 from index.embedding import embed_model, query_embedding
-from index.features import CorpusStats, QuestionForm, sentence_features, terms
+from index.features import CorpusStats, QuestionForm, add_relative, sentence_features, terms
+from index.language import is_spanish
 from index.passages import Hit, Passage, link_share
 from index.ranker import SentenceRanker, default_ranker
 from index.retrieval import companion_key
-from index.sentences import CAPTION, HEADING, sentences
+from index.sentences import ABBREVIATION, CAPTION, HEADING, sentences
 
 PASSAGES_READ = 6
 MAX_SENTENCES = 2
@@ -29,6 +30,9 @@ MAX_SENTENCES_BROAD = 4  # why / overview / compare questions get a fuller answe
 FOLLOWER_FLOOR = 0.35
 FOLLOWER_RATIO = 0.6
 MIN_WORDS = 7
+HONORIFIC = re.compile(r"\b(?:Mr|Ms|Mrs)\.\s")
+# A bill's short title answers "what is it called", nothing else.
+SHORT_TITLE = re.compile(r"\bmay be cited as\b", re.I)
 RARE_IDF = 0.85  # a word this rare (scaled IDF) that the evidence lacks is worth naming
 LONG_LEAD_IN = 20  # words
 LEAD_IN = re.compile(r"(?:[:—–]|\b(?:including|includes|include|the following|as follows|such as))"
@@ -93,10 +97,13 @@ class ExtractiveAnswerer:
         if not hits:
             return no_evidence(hits, "Nothing in the corpus matches this question.")
         form = QuestionForm.of(question)
+        if max(h.dense for h in hits) < self.ranker.dense_floor:
+            return no_evidence(hits, self._why_not(form, hits))
         candidates = self.candidates(question, hits)
         for candidate in candidates:
             candidate.probability = self.ranker.probability(candidate.features)
-        chosen = self._choose(candidates, MAX_SENTENCES_BROAD if form.broad else MAX_SENTENCES)
+        chosen = self._choose(candidates, MAX_SENTENCES_BROAD if form.broad else MAX_SENTENCES,
+                              cross_lingual=is_spanish(question))
         if not chosen:
             return no_evidence(hits, self._why_not(form, hits))
         return self._write(chosen, hits)
@@ -126,6 +133,7 @@ class ExtractiveAnswerer:
     def candidates(self, question: str, hits: list[Hit]) -> list[Candidate]:
         """Every quotable sentence of the first passages, with its feature vector (the ranker's
         training data is made by this same method)."""
+        form = QuestionForm.of(question)
         out: list[Candidate] = []
         for rank, hit in enumerate(hits[:PASSAGES_READ]):
             text = hit.passage.text
@@ -135,19 +143,20 @@ class ExtractiveAnswerer:
                 piece = text[start:end]
                 if HEADING.match(piece):
                     heading = HEADING.sub("", piece)
-                elif _quotable(piece):
+                elif _quotable(piece) and not _cut_by_chunk_end(piece, end == len(text)) and (
+                        form.asks_name or not SHORT_TITLE.search(piece)):
                     out.append(Candidate(rank, hit.passage, start, end, piece, heading,
                                          hit.named, first))
                     first = False
         if not out:
             return out
-        form = QuestionForm.of(question)
         stats = self._stats()
         query = query_embedding(question)
         vectors = _sentence_vectors([plain(c.text) for c in out])
+        topics = _sentence_vectors([c.heading or c.passage.title for c in out])
         best_keyword = max((h.keyword for h in hits[:PASSAGES_READ]), default=0.0) or 1.0
         by_rank = hits[:PASSAGES_READ]
-        for candidate, vector in zip(out, vectors):
+        for candidate, vector, topic in zip(out, vectors, topics):
             hit = by_rank[candidate.hit_rank]
             candidate.features = sentence_features(
                 form,
@@ -157,6 +166,7 @@ class ExtractiveAnswerer:
                 passage_text=hit.passage.text,
                 title=hit.passage.title,
                 sentence_cosine=sum(a * b for a, b in zip(query, vector)),
+                heading_cosine=sum(a * b for a, b in zip(query, topic)),
                 passage_cosine=hit.dense,
                 passage_keyword=hit.keyword / best_keyword,
                 rank=candidate.hit_rank,
@@ -164,11 +174,20 @@ class ExtractiveAnswerer:
                 named=candidate.named,
             )
         # "What does 18 U.S.C. 554 prohibit?" is answered from 18 U.S.C. 554.
-        return [c for c in out if c.named] or out
+        out = [c for c in out if c.named] or out
+        add_relative([c.features for c in out])
+        return out
 
-    def _choose(self, candidates: list[Candidate], limit: int) -> list[Candidate]:
+    def _choose(
+        self, candidates: list[Candidate], limit: int, cross_lingual: bool = False
+    ) -> list[Candidate]:
         ranked = sorted(candidates, key=lambda c: -c.probability)
-        if not ranked or ranked[0].probability < self.ranker.abstain_below:
+        if not ranked:
+            return []
+        # The support model weighs shared words; a Spanish question shares none with English
+        # passages, so for it only the dense floor (checked before) speaks.
+        support = max(self.ranker.supported(c.features) for c in candidates)
+        if support < self.ranker.abstain_below and not cross_lingual:
             return []
         lead = ranked[0]
         floor = max(FOLLOWER_FLOOR, FOLLOWER_RATIO * lead.probability)
@@ -212,6 +231,15 @@ class ExtractiveAnswerer:
                         notices=notices)
 
 
+def _cut_by_chunk_end(sentence: str, at_end: bool) -> bool:
+    """A sentence the chunk boundary cut short ("… Massachusetts (No."): the splitter took an
+    abbreviation for a full stop. The rest is in the next chunk; this piece reads as a fragment."""
+    if not at_end:
+        return False
+    last = sentence.rstrip().split()[-1] if sentence.strip() else ""
+    return bool(ABBREVIATION.search(last)) or not re.search(r"[.!?\"”’)\]|:;]$", last)
+
+
 def _quotable(sentence: str) -> bool:
     """Prose worth quoting: not a heading or caption, a table rule, a list of links, or the
     short lead-in of a list whose items follow ("… is amended—", "… convictions including").
@@ -222,8 +250,8 @@ def _quotable(sentence: str) -> bool:
     words = len(WORD.findall(stripped.lower()))
     if LEAD_IN.search(stripped) and words < LONG_LEAD_IN:
         return False
-    if link_share(stripped) > 0.3:
-        return False
+    if link_share(stripped) > 0.3 or len(HONORIFIC.findall(stripped)) >= 2:
+        return False  # a list of links, or of a bill's sponsors ("Mr. …, Ms. …")
     # Shorter lines are signatures, captions and titles rather than statements.
     return words >= MIN_WORDS
 

@@ -86,6 +86,7 @@ FRAGMENT = re.compile(r"^(?:\(\w{1,4}\)\s*)*[a-z]")
 
 FEATURES = (
     "sentence_cosine",  # question vs sentence, MiniLM
+    "heading_cosine",  # question vs the sentence's section heading (or the title): its topic
     "passage_cosine",  # question vs passage (0 when only BM25 found it)
     "passage_keyword",  # BM25 score over the best BM25 score of this question's passages
     "passage_rank",  # 1 / (1 + fused rank)
@@ -103,7 +104,17 @@ FEATURES = (
     "reason_match",
     "definition_match",  # "what is X" and the sentence defines something
     "stray_definition",  # the sentence defines something the question did not ask about
+    # Relative to the best candidate of the same question: levels vary between questions.
+    "sentence_cosine_gap",
+    "sentence_idf_overlap_gap",
 )
+# What the support model sees: absolute signals only (a relative one marks the best candidate
+# of any question, good or bad), few and little correlated, so its score means the same thing
+# from one question to the next.
+SUPPORT = ("sentence_cosine", "passage_cosine", "sentence_idf_overlap", "passage_idf_missing",
+           "rarest_missing", "passage_rank")
+RELATIVE = {"sentence_cosine_gap": "sentence_cosine",
+            "sentence_idf_overlap_gap": "sentence_idf_overlap"}
 
 
 @dataclass(frozen=True)
@@ -127,6 +138,11 @@ class QuestionForm:
             bool(ASKS_REASON.search(question)),
             bool(ASKS_DEFINITION.search(question.strip())),
         )
+
+    @property
+    def asks_name(self) -> bool:
+        """"What is it called", "its short title": the only questions a short title answers."""
+        return bool(re.search(r"\b(?:title|called|named?|cited)\b", self.text, re.I))
 
     @property
     def broad(self) -> bool:
@@ -154,6 +170,7 @@ def sentence_features(
     passage_text: str,
     title: str,
     sentence_cosine: float,
+    heading_cosine: float,
     passage_cosine: float,
     passage_keyword: float,
     rank: int,
@@ -172,6 +189,7 @@ def sentence_features(
     words = len(WORD.findall(sentence))
     return [
         sentence_cosine,
+        heading_cosine,
         passage_cosine,
         passage_keyword,
         1.0 / (1 + rank),
@@ -191,3 +209,13 @@ def sentence_features(
         float(not form.definition and bool(re.search(r"\bmeans\b|\bmay be cited as\b",
                                                       sentence))),
     ]
+
+
+def add_relative(vectors: list[list[float]]) -> None:
+    """Append each RELATIVE feature: the candidate's value minus the best among the question's
+    candidates (so 0 marks the leader on that signal)."""
+    for name in FEATURES[len(FEATURES) - len(RELATIVE):]:
+        column = FEATURES.index(RELATIVE[name])
+        best = max((v[column] for v in vectors), default=0.0)
+        for vector in vectors:
+            vector.append(vector[column] - best)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from index.answers import Answer, Answerer, EmptyIndex, InvalidQuestion, no_evidence
+from index.language import is_spanish
 from index.retrieval import HybridRetriever, SearchFilters
 from index.settings import Settings, load_settings
 from index.store import CorpusStore, DocumentRecord, StoreUnavailable
@@ -66,6 +67,9 @@ class Casefile:
         else:
             composed = no_evidence(hits, "Nothing in the corpus matches this question.")
         done = time.perf_counter()
+        if is_spanish(question):
+            notices.append("The documents are in English: Casefile searched them with your "
+                           "Spanish question, and every quote is English text as it stands.")
         if filters and filters.active and not hits:
             notices.append("No passage matches the filters; widen them to search the whole corpus.")
         return Answer(

@@ -19,17 +19,22 @@ import argparse
 import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from index.features import FEATURES
-from index.ranker import DEFAULT_MODEL, SentenceRanker
+from index.features import FEATURES, SUPPORT
+from index.ranker import DEFAULT_MODEL, Logistic, SentenceRanker
 from index.settings import PROJECT_ROOT, load_settings
 
 EVAL_DIR = PROJECT_ROOT.parent / "shared" / "eval"
+# Questions of our own that the corpus does not answer (off-topic, and near-misses in its
+# vocabulary): more negatives for the support model than the eval sets' ten. Always trained on,
+# never scored.
+NEGATIVES = Path(__file__).parent / "training" / "negatives.jsonl"
 MAX_FALSE_ABSTENTION = 0.07
+MAX_OFF_TOPIC_FALSE_ABSTENTION = 0.0  # the dense floor sits under every answerable question
 L2 = 1.0
 RETRIEVED = 10
 
@@ -42,6 +47,7 @@ class Example:
     answerable: bool
     features: np.ndarray  # candidates × features
     labels: np.ndarray  # 1 where the sentence holds an evidence span
+    best_dense: float  # cosine of the closest passage
 
 
 def _norm(text: str) -> str:
@@ -78,6 +84,9 @@ def collect(paths: list[Path]) -> list[Example]:
             if not line.strip():
                 continue
             item = json.loads(line)
+            item.setdefault("answerable", False)  # our own negatives say only "question"
+            item.setdefault("expected", [])
+            item.setdefault("evidence", [])
             query = with_context(item["question"], item.get("history") or [])
             hits = casefile.retriever.search(query, k=RETRIEVED)
             candidates = answerer.candidates(query, hits)
@@ -90,13 +99,15 @@ def collect(paths: list[Path]) -> list[Example]:
                 bool(item["answerable"]),
                 np.array([c.features for c in candidates], dtype=float).reshape(-1, len(FEATURES)),
                 np.array(labels),
+                max((h.dense for h in hits), default=0.0),
             ))
         count = sum(e.file == path.name for e in examples)
         print(f"{path.name}: {count} questions", file=sys.stderr)
     return examples
 
 
-def fit(examples: list[Example]) -> SentenceRanker:
+def _logistic(examples: list[Example], columns: list[int]) -> Logistic:
+    """Weighted L2 logistic regression on the given feature columns (others get weight 0)."""
     rows = [e for e in examples if len(e.labels)]
     x = np.vstack([e.features for e in rows])
     y = np.concatenate([e.labels for e in rows])
@@ -108,46 +119,62 @@ def fit(examples: list[Example]) -> SentenceRanker:
     means = x.mean(axis=0)
     scales = x.std(axis=0)
     scales[scales < 1e-6] = 1.0
-    z = (x - means) / scales
-    w = np.zeros(z.shape[1])
+    z = ((x - means) / scales)[:, columns]
+    w = np.zeros(len(columns))
     b = 0.0
+    n = len(y)
     for _ in range(50):  # Newton's method: a few dozen steps converge on a problem this size
         p = 1 / (1 + np.exp(-(z @ w + b)))
-        g_w = z.T @ (weight * (p - y)) / len(y) + L2 * w / len(y)
-        g_b = float(np.sum(weight * (p - y)) / len(y))
-        s = weight * p * (1 - p) / len(y)
+        gradient = np.append(z.T @ (weight * (p - y)) + L2 * w, np.sum(weight * (p - y))) / n
+        s = weight * p * (1 - p) / n
         hessian = np.zeros((len(w) + 1, len(w) + 1))
-        hessian[:-1, :-1] = z.T @ (z * s[:, None]) + L2 * np.eye(len(w)) / len(y)
+        hessian[:-1, :-1] = z.T @ (z * s[:, None]) + L2 * np.eye(len(w)) / n
         hessian[:-1, -1] = hessian[-1, :-1] = z.T @ s
         hessian[-1, -1] = s.sum()
-        step = np.linalg.solve(hessian, np.append(g_w, g_b))
+        step = np.linalg.solve(hessian, gradient)
         w -= step[:-1]
         b -= step[-1]
         if np.abs(step).max() < 1e-8:
             break
-    ranker = SentenceRanker(FEATURES, tuple(map(float, w)), float(b), tuple(map(float, means)),
-                            tuple(map(float, scales)), 0.0,
-                            tuple(sorted({e.file for e in examples})))
-    threshold = calibrate(ranker, examples)
-    return SentenceRanker(**{**ranker.__dict__, "abstain_below": threshold})
+    full = np.zeros(x.shape[1])
+    full[columns] = w
+    return Logistic(tuple(map(float, full)), float(b), tuple(map(float, means)),
+                    tuple(map(float, scales)))
+
+
+def fit(examples: list[Example]) -> SentenceRanker:
+    every = list(range(len(FEATURES)))
+    support = [FEATURES.index(name) for name in SUPPORT]
+    ranker = SentenceRanker(FEATURES, _logistic(examples, every), _logistic(examples, support),
+                            abstain_below=0.0,
+                            trained_on=tuple(sorted({e.file for e in examples})))
+    return replace(ranker, abstain_below=calibrate(ranker, examples),
+                   dense_floor=_lowest_kept([e.best_dense for e in examples if e.answerable],
+                                            MAX_OFF_TOPIC_FALSE_ABSTENTION))
 
 
 def supports(ranker: SentenceRanker, examples: list[Example]) -> list[float]:
-    return [max((ranker.probability(list(v)) for v in e.features), default=0.0) for e in examples]
+    return [max((ranker.supported(list(v)) for v in e.features), default=0.0) for e in examples]
 
 
 def calibrate(ranker: SentenceRanker, examples: list[Example]) -> float:
     """The highest threshold that refuses at most MAX_FALSE_ABSTENTION of answerable ones."""
-    answerable = sorted(s for s, e in zip(supports(ranker, examples), examples) if e.answerable)
-    if not answerable:
-        return 0.5
-    allowed = int(MAX_FALSE_ABSTENTION * len(answerable))
-    return float(answerable[allowed]) - 1e-6
+    answerable = [s for s, e in zip(supports(ranker, examples), examples) if e.answerable]
+    return _lowest_kept(answerable, MAX_FALSE_ABSTENTION)
+
+
+def _lowest_kept(scores: list[float], refused_share: float) -> float:
+    """A threshold just under the score that leaves ``refused_share`` of ``scores`` below it."""
+    if not scores:
+        return 0.0
+    ordered = sorted(scores)
+    return float(ordered[int(refused_share * len(ordered))]) - 1e-6
 
 
 def report(ranker: SentenceRanker, examples: list[Example], name: str) -> None:
     """Top-1 sentence holds evidence, and the abstention trade-off around the threshold."""
-    scores = supports(ranker, examples)
+    scores = [s if e.best_dense >= ranker.dense_floor else 0.0
+              for s, e in zip(supports(ranker, examples), examples)]
     answerable = [(s, e) for s, e in zip(scores, examples) if e.answerable]
     unanswerable = [s for s, e in zip(scores, examples) if not e.answerable]
     top_right = 0
@@ -161,6 +188,7 @@ def report(ranker: SentenceRanker, examples: list[Example], name: str) -> None:
     share = top_right / max(1, len(answerable))
     print(f"  top sentence holds evidence: {top_right}/{len(answerable)} ({share:.2f}; "
           f"of reachable {top_right / max(1, reachable):.2f})")
+    print(f"  dense floor {ranker.dense_floor:.3f} (closest passage's cosine); support:")
     print("  threshold  abstention  false-abstention")
     for t in sorted({round(ranker.abstain_below, 3), 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7}):
         abst = sum(s < t for s in unanswerable) / max(1, len(unanswerable))
@@ -177,21 +205,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--cv", action="store_true",
                         help="train on each file, score on the others; write nothing")
+    parser.add_argument("--no-negatives", action="store_true",
+                        help=f"leave out our own unanswerable questions ({NEGATIVES.name})")
     args = parser.parse_args(argv)
-    examples = collect(args.questions)
+    negatives = [] if args.no_negatives else [NEGATIVES]
+    examples = collect(args.questions + negatives)
+    own = [e for e in examples if e.file == NEGATIVES.name]
     if args.cv:
         for path in args.questions:
-            train = [e for e in examples if e.file == path.name]
-            held_out = [e for e in examples if e.file != path.name]
+            train = [e for e in examples if e.file == path.name] + own
+            held_out = [e for e in examples if e.file not in (path.name, NEGATIVES.name)]
             ranker = fit(train)
             report(ranker, train, f"trained on {path.name}, scored on itself")
             report(ranker, held_out, f"trained on {path.name}, scored on the others (held out)")
         return 0
     ranker = fit(examples)
     report(ranker, examples, "trained and scored on " + ", ".join(p.name for p in args.questions))
-    print("\n  weights (standardised features):")
-    for name, weight in sorted(zip(FEATURES, ranker.weights), key=lambda f: -abs(f[1])):
-        print(f"    {name:22s} {weight:+.3f}")
+    if own:
+        report(ranker, own, f"our own unanswerable questions ({NEGATIVES.name})")
+    print("\n  weights (standardised features)        rank  support")
+    pairs = zip(FEATURES, ranker.rank.weights, ranker.support.weights)
+    for name, rank, support in sorted(pairs, key=lambda f: -abs(f[1])):
+        print(f"    {name:32s} {rank:+.3f}   {support:+.3f}")
     ranker.save(args.out)
     print(f"\nwrote {args.out}")
     return 0

@@ -174,3 +174,13 @@ def test_a_running_casefile_picks_up_a_new_ingest(tmp_path, monkeypatch):
     assert answer.status == "answered"
     assert "statute-fixture-border-transfer-act" in cited_docs(answer)
     assert casefile.retriever.search("quokka license", k=1)[0].keyword > 0  # BM25 rebuilt
+
+
+def test_spanish_question_is_told_the_quotes_are_in_english(casefile):
+    from index.language import is_spanish
+
+    assert is_spanish("¿Cuántas armas rastreó la oficina entre 2015 y 2019?")
+    assert not is_spanish("How many firearms did the office trace in Nogales?")
+    answer = casefile.ask("¿Cuántas armas rastreó la oficina entre 2015 y 2019?")
+    assert any("in English" in n for n in answer.notices)
+    assert not any("in English" in n for n in casefile.ask(PENALTY_QUESTION).notices)

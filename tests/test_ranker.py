@@ -55,7 +55,7 @@ def _synthetic(rng: np.random.Generator, informative: int, answerable: bool) -> 
     if answerable:
         y[3] = 1
         x[3, informative] = 1.5  # the answering sentence stands out on one feature only
-    return Example("synthetic.jsonl", answerable, x, y)
+    return Example("synthetic.jsonl", answerable, x, y, 0.5)
 
 
 def test_fit_learns_the_informative_feature_and_calibrates_the_threshold():
@@ -63,7 +63,7 @@ def test_fit_learns_the_informative_feature_and_calibrates_the_threshold():
     informative = FEATURES.index("sentence_cosine")
     examples = [_synthetic(rng, informative, answerable=i % 5 != 0) for i in range(60)]
     ranker = fit(examples)
-    weights = dict(zip(FEATURES, ranker.weights))
+    weights = dict(zip(FEATURES, ranker.rank.weights))
     assert max(weights, key=lambda f: abs(weights[f])) == "sentence_cosine"
     assert weights["sentence_cosine"] > 0
     # The threshold refuses at most the allowed share of answerable questions...
@@ -116,3 +116,23 @@ def test_broad_question_gets_more_sentences_than_a_fact(casefile):
     assert 1 <= count(fact) <= 2
     assert count(broad) <= 4
     assert count(broad) >= count(fact)
+
+
+def test_low_support_refuses_except_across_languages():
+    """The support model weighs shared words, which a Spanish question can't have with English
+    passages: for it only the dense floor decides."""
+    from index.extractive import Candidate, ExtractiveAnswerer
+    from index.features import CorpusStats
+    from index.passages import Passage
+    from index.ranker import Logistic
+
+    n = len(FEATURES)
+    flat = Logistic((0.0,) * n, 0.0, (0.0,) * n, (1.0,) * n)  # every sentence: probability 0.5
+    ranker = SentenceRanker(FEATURES, flat, flat, abstain_below=0.9, dense_floor=0.1)
+    answerer = ExtractiveAnswerer(lambda: CorpusStats(0, {}), ranker)
+    text = "The office traced many firearms seized at the border crossing."
+    passage = Passage("d:v:0", "d", "d", "T", "", "government-report", "", "", None, "", 0,
+                      len(text), text, 1.0)
+    candidate = Candidate(0, passage, 0, len(text), text, features=[0.0] * n)
+    assert answerer._choose([candidate], 2) == []
+    assert answerer._choose([candidate], 2, cross_lingual=True) == [candidate]
