@@ -33,6 +33,8 @@ MIN_WORDS = 7
 HONORIFIC = re.compile(r"\b(?:Mr|Ms|Mrs)\.\s")
 # A bill's short title answers "what is it called", nothing else.
 SHORT_TITLE = re.compile(r"\bmay be cited as\b", re.I)
+# "the term X has the meaning given that term in section 545": a pointer, never an answer.
+CROSS_REFERENCE = re.compile(r"\bhas the meaning given\b", re.I)
 RARE_IDF = 0.85  # a word this rare (scaled IDF) that the evidence lacks is worth naming
 LONG_LEAD_IN = 20  # words
 LEAD_IN = re.compile(r"(?:[:—–]|\b(?:including|includes|include|the following|as follows|such as))"
@@ -250,6 +252,8 @@ def _quotable(sentence: str) -> bool:
     words = len(WORD.findall(stripped.lower()))
     if LEAD_IN.search(stripped) and words < LONG_LEAD_IN:
         return False
+    if CROSS_REFERENCE.search(stripped):
+        return False
     if link_share(stripped) > 0.3 or len(HONORIFIC.findall(stripped)) >= 2:
         return False  # a list of links, or of a bill's sponsors ("Mr. …, Ms. …")
     # Shorter lines are signatures, captions and titles rather than statements.
@@ -321,6 +325,6 @@ def _companion_notes(cited: list[Passage], retrieved: list[Passage]) -> list[str
         if key in cited_keys and len(bills) > 1:
             names = " and ".join(sorted(bills))
             notes.append(
-                f"{names} are companion bills (House and Senate versions of the same act)."
+                f"{names} are companion bills: one act, as introduced in each chamber."
             )
     return notes

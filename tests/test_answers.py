@@ -184,3 +184,17 @@ def test_spanish_question_is_told_the_quotes_are_in_english(casefile):
     answer = casefile.ask("¿Cuántas armas rastreó la oficina entre 2015 y 2019?")
     assert any("in English" in n for n in answer.notices)
     assert not any("in English" in n for n in casefile.ask(PENALTY_QUESTION).notices)
+
+
+def test_pointers_sponsor_lists_and_cut_sentences_are_never_quoted():
+    from index.extractive import _cut_by_chunk_end, _quotable
+
+    assert not _quotable("In this section, the term “port” has the meaning given that term in "
+                         "section 12 of the Fixture Code.")
+    assert not _quotable("Ms. Quill (for herself, Mr. Ambrose, and Mrs. Tern) introduced the bill.")
+    assert _quotable("The office traced 12,345 firearms seized between 2015 and 2019.")
+    # The chunk ended on an abbreviation's full stop, or mid-sentence: the piece is cut.
+    assert _cut_by_chunk_end("The suit was filed in the District Court (No.", at_end=True)
+    assert _cut_by_chunk_end("The suit was filed in the District Court and then", at_end=True)
+    assert not _cut_by_chunk_end("The suit was filed in the District Court.", at_end=True)
+    assert not _cut_by_chunk_end("The suit was filed in the District Court (No.", at_end=False)
