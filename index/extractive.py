@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 
 from index.answers import Citation, Composed, no_evidence
 from index.embedding import embed_model, query_embedding
-from index.features import CorpusStats, QuestionForm, add_relative, sentence_features, terms
+from index.features import (
+    WORD,
+    CorpusStats,
+    QuestionForm,
+    add_relative,
+    sentence_features,
+    terms,
+)
 from index.language import is_spanish
 from index.passages import Hit, Passage, link_share
 from index.ranker import SentenceRanker, default_ranker
@@ -39,7 +46,6 @@ RARE_IDF = 0.85  # a word this rare (scaled IDF) that the evidence lacks is wort
 LONG_LEAD_IN = 20  # words
 LEAD_IN = re.compile(r"(?:[:—–]|\b(?:including|includes|include|the following|as follows|such as))"
                      r"[\s*]*$", re.I)
-WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*")
 MARKDOWN = [
     (re.compile(r"^#{1,6}\s*"), ""),
     (re.compile(r"\*\*|`"), ""),
@@ -70,13 +76,17 @@ _VECTORS_KEPT = 50_000
 
 
 def _sentence_vectors(texts: list[str]) -> list[tuple[float, ...]]:
-    if len(_VECTORS) > _VECTORS_KEPT:
-        _VECTORS.clear()
-    missing = [t for t in dict.fromkeys(texts) if t not in _VECTORS]
+    # Reads and writes go through a local dict: web users share the cache from many threads.
+    wanted = list(dict.fromkeys(texts))
+    found = {t: v for t in wanted if (v := _VECTORS.get(t)) is not None}
+    missing = [t for t in wanted if t not in found]
     if missing:
-        for text, vector in zip(missing, embed_model().get_text_embedding_batch(missing)):
-            _VECTORS[text] = tuple(vector)
-    return [_VECTORS[t] for t in texts]
+        fresh = dict(zip(missing, map(tuple, embed_model().get_text_embedding_batch(missing))))
+        if len(_VECTORS) > _VECTORS_KEPT:
+            _VECTORS.clear()
+        _VECTORS.update(fresh)
+        found.update(fresh)
+    return [found[t] for t in texts]
 
 
 class ExtractiveAnswerer:
