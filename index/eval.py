@@ -23,7 +23,9 @@ DEFAULT_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
 K_VALUES = (1, 3, 5, 10)
 
 
-def _norm(text: str) -> str:
+def collapse_spaces(text: str) -> str:
+    """Span matching as ../shared/eval/README.md defines it: every run of whitespace (non-breaking
+    spaces too) is one space."""
     return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
 
 
@@ -43,14 +45,14 @@ class Scored:
 
 def score(item: dict, answer: dict) -> Scored:
     expected = set(item["expected"])
-    spans = [_norm(s) for s in item["evidence"]]
+    spans = [collapse_spaces(s) for s in item["evidence"]]
     docs_in_order: list[str] = []
     for hit in answer["retrieved"]:
         if hit["source_file"] not in docs_in_order:
             docs_in_order.append(hit["source_file"])
     first = next((i + 1 for i, d in enumerate(docs_in_order) if d in expected), None)
     cited = answer["citations"]
-    has_span = lambda text: any(s in _norm(text) for s in spans)  # noqa: E731
+    has_span = lambda text: any(s in collapse_spaces(text) for s in spans)  # noqa: E731
     return Scored(
         qtype=item["type"],
         answerable=item["answerable"],

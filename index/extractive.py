@@ -146,8 +146,9 @@ class ExtractiveAnswerer:
         """Every quotable sentence of the first passages, with its feature vector (the ranker's
         training data is made by this same method)."""
         form = QuestionForm.of(question)
+        read = hits[:PASSAGES_READ]
         out: list[Candidate] = []
-        for rank, hit in enumerate(hits[:PASSAGES_READ]):
+        for rank, hit in enumerate(read):
             text = hit.passage.text
             heading = hit.passage.section
             first = True
@@ -166,10 +167,9 @@ class ExtractiveAnswerer:
         query = query_embedding(question)
         vectors = _sentence_vectors([plain(c.text) for c in out])
         topics = _sentence_vectors([c.heading or c.passage.title for c in out])
-        best_keyword = max((h.keyword for h in hits[:PASSAGES_READ]), default=0.0) or 1.0
-        by_rank = hits[:PASSAGES_READ]
+        best_keyword = max((h.keyword for h in read), default=0.0) or 1.0
         for candidate, vector, topic in zip(out, vectors, topics):
-            hit = by_rank[candidate.hit_rank]
+            hit = read[candidate.hit_rank]
             candidate.features = sentence_features(
                 form,
                 stats,
@@ -198,7 +198,7 @@ class ExtractiveAnswerer:
             return []
         # The support model weighs shared words; a Spanish question shares none with English
         # passages, so for it only the dense floor (checked before) speaks.
-        support = max(self.ranker.supported(c.features) for c in candidates)
+        support = self.ranker.best_support([c.features for c in candidates])
         if support < self.ranker.abstain_below and not cross_lingual:
             return []
         lead = ranked[0]

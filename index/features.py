@@ -82,6 +82,10 @@ CAUSE = re.compile(r"\b(?:because|due to|in order to|so that|given that|reasons?
                    r"rationale|purposes?|as a result|therefore|thus|since|finding|found)\b", re.I)
 DEFINES = re.compile(r"\bmeans\b|\bhas the meaning\b|\bis defined as\b|\brefers to\b|"
                      r"\b(?:is|are) (?:an?|the) [a-z]+", re.I)
+# Why/overview/timeline/compare questions: answered with several sentences.
+BROAD = re.compile(r"\b(?:describe|explain|overview|summar\w+|what happened|history|timeline|"
+                   r"chronolog\w+|compare|comparison|differ\w*|versus|vs\.?|how has|how did|"
+                   r"what (?:are|were) the (?:main|key)|arguments?|positions?|sides?)\b", re.I)
 FRAGMENT = re.compile(r"^(?:\(\w{1,4}\)\s*)*[a-z]")
 
 FEATURES = (
@@ -149,10 +153,6 @@ class QuestionForm:
         """Why/overview-style questions want several sentences, not one fact."""
         return self.reason or bool(BROAD.search(self.text))
 
-
-BROAD = re.compile(r"\b(?:describe|explain|overview|summar\w+|what happened|history|timeline|"
-                   r"chronolog\w+|compare|comparison|differ\w*|versus|vs\.?|how has|how did|"
-                   r"what (?:are|were) the (?:main|key)|arguments?|positions?|sides?)\b", re.I)
 
 
 def _weighted_share(wanted: Iterable[str], present: set[str], stats: CorpusStats) -> float:

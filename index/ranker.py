@@ -57,6 +57,10 @@ class SentenceRanker:
         """How likely the sentence is to answer at all (comparable across questions)."""
         return self.support.probability(vector)
 
+    def best_support(self, vectors: list[list[float]]) -> float:
+        """A question's support score: its best candidate's (0 when it has none)."""
+        return max((self.supported(v) for v in vectors), default=0.0)
+
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(asdict(self), indent=1) + "\n")

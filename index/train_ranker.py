@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.eval import collapse_spaces
 from index.features import FEATURES, SUPPORT
 from index.ranker import DEFAULT_MODEL, Logistic, SentenceRanker
 from index.settings import PROJECT_ROOT, load_settings
@@ -50,10 +51,6 @@ class Example:
     best_dense: float  # cosine of the closest passage
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip().lower()
-
-
 def _trigrams(text: str) -> set[tuple[str, ...]]:
     words = re.findall(r"\w+", text.lower())
     return {tuple(words[i : i + 3]) for i in range(max(0, len(words) - 2))}
@@ -61,10 +58,10 @@ def _trigrams(text: str) -> set[tuple[str, ...]]:
 
 def holds_evidence(sentence: str, spans: list[str]) -> bool:
     """The sentence contains a span, or most of one (a span may cross a sentence break)."""
-    said = _norm(sentence)
+    said = collapse_spaces(sentence).lower()
     grams = _trigrams(sentence)
     for span in spans:
-        if _norm(span) in said:
+        if collapse_spaces(span).lower() in said:
             return True
         wanted = _trigrams(span)
         if wanted and len(wanted & grams) / len(wanted) >= 0.5:
@@ -154,7 +151,7 @@ def fit(examples: list[Example]) -> SentenceRanker:
 
 
 def supports(ranker: SentenceRanker, examples: list[Example]) -> list[float]:
-    return [max((ranker.supported(list(v)) for v in e.features), default=0.0) for e in examples]
+    return [ranker.best_support([list(v) for v in e.features]) for e in examples]
 
 
 def calibrate(ranker: SentenceRanker, examples: list[Example]) -> float:
