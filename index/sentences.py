@@ -18,11 +18,27 @@ HEADING = re.compile(r"^\s*#{1,6}\s")
 _NOT_LOWER = r"(?:\d+(?:st|nd|rd|th)\b|[^a-z\n])*"  # ordinals ("119th") count as capitals
 CAPTION = re.compile(rf"^\s*{_NOT_LOWER}[A-Z]{{2}}{_NOT_LOWER}$")
 SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“(\[§A-Z0-9])")
-# Periods that end an abbreviation, not a sentence ("U.S. Code", "H.R. 923", "No. 22-1823").
+# Periods that end an abbreviation, not a sentence ("U.S. Code", "H.R. 923", "No. 22-1823",
+# "633 F. Supp. 3d", "D. Ariz."): initials, and the abbreviations of names, titles, courts,
+# reporters, statutes and dates that legal and government texts use.
+_ABBREVIATIONS = (
+    # titles and names
+    "Mr Ms Mrs Dr Prof Hon Jr Sr St Gen Gov Lt Col Capt Sgt Maj Adm Cmdr Amb Atty Rep Reps Sen Sens"
+    # organisations, courts and reporters
+    " Inc Co Corp Ltd Bros Dept Assn Admin Ct Cts Dist Cir App Supp Fed Civ Crim Proc Cong Rec Doc"
+    " Vol Stat Pub Reg Rev Res Sec Secs No Nos Id Ibid Art Arts Ch Cl Pt Pts"
+    # states as courts abbreviate them
+    " Ala Ariz Ark Cal Calif Colo Conn Del Fla Ga Ill Ind Kan Ky La Mass Md Mich Minn Miss Mo"
+    " Mont Neb Nev Okla Or Pa Tenn Tex Va Vt Wash Wis Wyo"
+    # months
+    " Jan Feb Mar Apr Aug Sept Sep Oct Nov Dec"
+    # dotted forms
+    " U.S U.S.C H.R S.Res H.Res e.g i.e v vs L F"
+).split()
+_LOWER_ABBREVIATIONS = "approx etc al seq cf viz para paras pp p ed eds vol no".split()
 ABBREVIATION = re.compile(
-    r"(?:\b[A-Z]|\b(?:U\.S|H\.R|U\.S\.C|No|Nos|Inc|Co|Corp|Ltd|v|vs|Sec|Secs|Mr|Ms|Mrs|Dr|St|Jr|"
-    r"Gen|Rep|Sen|Stat|Pub|L|F|Cir|Ariz|Mass|Jan|Feb|Mar|Apr|Aug|Sept|Sep|Oct|Nov|Dec|e\.g|i\.e|"
-    r"etc|al|approx|para|pp|p))\.$"
+    r"(?:\b[A-Z]|\b(?:" + "|".join(map(re.escape, _ABBREVIATIONS)) + r")"
+    r"|\b(?i:" + "|".join(map(re.escape, _LOWER_ABBREVIATIONS)) + r"))\.$"
 )
 
 

@@ -42,3 +42,18 @@ def test_lines_in_capitals_are_captions_that_stand_alone():
     assert "119th CONGRESS" in got  # an ordinal does not make a line prose
     assert "April 3, 2025 Ms. Example introduced the following bill" in got
     assert "To screen rail cars\nat the border." in got
+
+
+def test_legal_and_government_abbreviations_do_not_end_a_sentence():
+    text = (
+        "The docket reads No. 24-0001 in D. Ariz. today. Judge Roe cited 640 F. Supp. 3d 12 and"
+        " 18 U.S.C. § 921 for it. Acme Arms, Inc. answered on Oct. 3, approx. a week later."
+        " The notice is FR Doc. 2030-00001 of the Dept. of State. Fed. R. Civ. P. 12 applies."
+    )
+    assert pieces(text) == [
+        "The docket reads No. 24-0001 in D. Ariz. today.",
+        "Judge Roe cited 640 F. Supp. 3d 12 and 18 U.S.C. § 921 for it.",
+        "Acme Arms, Inc. answered on Oct. 3, approx. a week later.",
+        "The notice is FR Doc. 2030-00001 of the Dept. of State.",
+        "Fed. R. Civ. P. 12 applies.",
+    ]
