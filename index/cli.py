@@ -20,11 +20,15 @@ def main(argv: list[str] | None = None) -> int:
     ask = commands.add_parser("ask", help="answer a question with citations")
     ask.add_argument("question", nargs="?", help="the question (omit with --batch)")
     ask.add_argument("--batch", type=Path, help="JSON Lines file of {\"question\": ...} objects")
-    ask.add_argument("--k", type=int, default=8, help="passages to retrieve (default 8)")
-    ask.add_argument("--kind", action="append", default=[], help="only this kind of source")
+    ask.add_argument("--k", default="8", help="passages to retrieve, 1 to 40 (default 8)")
+    ask.add_argument("--kind", action="append", default=[],
+                     help="only this kind of source: a label (statute, bill, news, ...) or a kind")
     ask.add_argument("--doc", action="append", default=[], help="only this document id")
-    ask.add_argument("--since", default="", help="only sources dated on or after YYYY-MM-DD")
-    ask.add_argument("--until", default="", help="only sources dated on or before YYYY-MM-DD")
+    ask.add_argument("--since", default="",
+                     help="only sources dated on or after YYYY, YYYY-MM or YYYY-MM-DD")
+    ask.add_argument("--until", default="",
+                     help="only sources dated on or before YYYY, YYYY-MM or YYYY-MM-DD (to the "
+                     "end of that year or month)")
     ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
     ask.add_argument("--store", type=Path, help="embedded store folder (CASEFILE_STORE)")
     ask.add_argument("--chroma-host", help="use the Chroma server at this host")
@@ -37,26 +41,32 @@ def main(argv: list[str] | None = None) -> int:
 
 def _ask(args: argparse.Namespace) -> int:
     from index.answers import CasefileError
-    from index.retrieval import SearchFilters
+    from index.query_params import CLI_NAMES, SearchFilters, date_range, parse_k
     from index.service import Casefile
     from index.store import StoreUnavailable
 
     settings = load_settings().with_overrides(
         store=args.store, chroma_host=args.chroma_host, chroma_port=args.chroma_port
     )
-    filters = SearchFilters(kinds=tuple(args.kind), doc_ids=tuple(args.doc),
-                            date_from=args.since, date_to=args.until)
     try:
+        # Mistakes that need no corpus are caught before the models load.
+        k = parse_k(args.k)
+        date_range(args.since, args.until, CLI_NAMES)
         questions = (
             [BatchLine(args.question)] if args.batch is None else _read_batch(args.batch)
         )
         casefile = Casefile(settings)
+        records = casefile.documents()
+        filters = SearchFilters.parse(args.kind, args.doc, args.since, args.until,
+                                      corpus_kinds={r.kind for r in records},
+                                      known_documents={r.doc_id for r in records},
+                                      names=CLI_NAMES)
         for line in questions:
             question = line.question
             try:
                 if line.error:
                     raise InvalidQuestion(line.error)
-                answer = casefile.ask(question, k=args.k, filters=filters, history=line.history)
+                answer = casefile.ask(question, k=k, filters=filters, history=line.history)
             except CasefileError as exc:
                 if args.batch is None:
                     raise

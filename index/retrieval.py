@@ -12,7 +12,7 @@ import re
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from index.acronyms import defined_acronyms, expand
@@ -20,6 +20,7 @@ from index.embedding import embed_model, query_embedding
 from index.features import CorpusStats
 from index.named_documents import DocumentNumbers
 from index.passages import Hit, Passage, is_link_list
+from index.query_params import SearchFilters  # the one parser of filters; re-exported here
 from index.store import CorpusStore, DocumentRecord
 
 if TYPE_CHECKING:
@@ -29,30 +30,6 @@ RRF_K = 60  # the usual reciprocal-rank constant: damps the weight of the very f
 DENSE_WEIGHT = 1.0
 KEYWORD_WEIGHT = 1.0
 CANDIDATES = 40  # hits taken from each retriever before fusion and filtering
-
-
-@dataclass(frozen=True)
-class SearchFilters:
-    kinds: tuple[str, ...] = ()
-    doc_ids: tuple[str, ...] = ()
-    date_from: str = ""  # ISO dates, inclusive
-    date_to: str = ""
-
-    def admits(self, passage: Passage) -> bool:
-        if self.kinds and passage.kind not in self.kinds:
-            return False
-        if self.doc_ids and passage.doc_id not in self.doc_ids:
-            return False
-        date = passage.date[:10]
-        if (self.date_from or self.date_to) and not date:
-            return False  # an undated source can't be placed inside a date range
-        if self.date_from and date < self.date_from[:10]:
-            return False
-        return not (self.date_to and date > self.date_to[:10])
-
-    @property
-    def active(self) -> bool:
-        return bool(self.kinds or self.doc_ids or self.date_from or self.date_to)
 
 
 class HybridRetriever:

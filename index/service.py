@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from index.answers import Answer, Answerer, EmptyIndex, InvalidQuestion, no_evidence
 from index.language import is_spanish
+from index.query_params import DEFAULT_K, parse_k
 from index.retrieval import HybridRetriever, SearchFilters
 from index.settings import Settings, load_settings
 from index.store import CorpusStore, DocumentRecord, StoreUnavailable
@@ -42,13 +43,14 @@ class Casefile:
         self,
         question: str,
         *,
-        k: int = 8,
+        k: int = DEFAULT_K,
         filters: SearchFilters | None = None,
         history: list[str] | None = None,
     ) -> Answer:
         """Answer ``question``; ``history`` holds the user's earlier questions in this chat."""
         started = time.perf_counter()
         question, notices = self._validate(question)
+        k = parse_k(k)
         with self._store_errors():
             self.retriever.refresh(max_age=FRESHNESS_SECONDS)
         if self.retriever.empty:
@@ -105,6 +107,8 @@ class Casefile:
 
     @staticmethod
     def _validate(question: str) -> tuple[str, list[str]]:
+        if question is not None and not isinstance(question, str):
+            raise InvalidQuestion("The question must be text.")
         question = (question or "").strip()
         if not question:
             raise InvalidQuestion("Please type a question.")

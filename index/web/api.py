@@ -15,6 +15,7 @@ from typing import Any
 import gradio as gr
 
 from index.answers import CasefileError
+from index.query_params import as_strings
 from index.service import Casefile
 from index.store import StoreUnavailable
 from index.web.filters import FilterError, build_filters
@@ -36,20 +37,23 @@ def make_ask(casefile: Casefile) -> Callable[..., dict[str, Any]]:
         Args:
             question: the question, in plain language.
             kinds: only these kinds of source: badge labels ("statute", "bill", "news", ...)
-                or kind values ("legislation").
-            documents: only these document ids (see the Corpus tab).
+                or kind values ("legislation"); one string counts as a list of one.
+            documents: only these document ids (see the Corpus tab); one string counts as one.
             date_from: earliest source date, inclusive: 2021, 2021-06 or 2021-06-30.
             date_to: latest source date, inclusive, same forms.
-            history: earlier questions of the same conversation, oldest first (for follow-ups).
+            history: earlier questions of the same conversation, oldest first (for follow-ups);
+                one string counts as one earlier question.
         Returns:
             Answer.to_dict(): status ("answered" or "no_evidence"), answer text with [n]
             markers, citations (passage, supporting sentence, offsets, source metadata),
             related passages, notices.
         """
         try:
-            kinds_in_corpus = {r.kind for r in casefile.documents()}
-            filters = build_filters(kinds, documents, date_from, date_to, kinds_in_corpus)
-            return casefile.ask(question, filters=filters, history=list(history or [])).to_dict()
+            records = casefile.documents()
+            filters = build_filters(kinds, documents, date_from, date_to,
+                                    {r.kind for r in records}, {r.doc_id for r in records})
+            earlier = as_strings(history, "history")  # one string is one earlier question
+            return casefile.ask(question, filters=filters, history=earlier).to_dict()
         except (CasefileError, StoreUnavailable, FilterError) as exc:
             log.warning("API question not answered: %s", exc)
             raise gr.Error(html.escape(str(exc), quote=False), print_exception=False) from exc

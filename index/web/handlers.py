@@ -55,7 +55,7 @@ class Handlers:
         try:
             records = self._records()
             filters = build_filters(labels, doc_ids, date_from, date_to,
-                                    {r.kind for r in records.values()})
+                                    {r.kind for r in records.values()}, set(records))
             answer = self.casefile.ask(question, filters=filters, history=conversation.history)
         except (CasefileError, StoreUnavailable, FilterError) as exc:
             log.warning("question not answered: %s", exc)
