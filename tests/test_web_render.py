@@ -11,16 +11,27 @@ import pytest
 from index.web import cards, chat, corpus, viewer
 from index.web.chat import Conversation, Turn
 from index.web.filters import FilterError, build_filters, date_bound, kinds_for
-from index.web.html import esc, md, safe_url
+from index.web.html import PRIMER_LABEL, esc, md, safe_url
+from index.web.markdown import Mark, render, text_of
 
 STATUTE_Q = "How long can someone be imprisoned for an unlawful cross-border transfer?"
 MARKUP_Q = "What happened at the zebrafinch hearing?"
 NO_EVIDENCE_Q = "What is the recipe for lemon meringue pie?"
+PRIMER_Q = "Was the pangolin appeal untimely?"  # a primer with emphasis and no URL
+TABLE_Q = "When was the pangolin appeal filed in the Fixture Circuit?"  # a table row
+# Tags rendered Markdown and our own message markup may use; anything else is a leak.
+ALLOWED_TAGS = {"div", "p", "a", "span", "em", "strong", "code", "ul", "li", "mark", "del", "s"}
 
 
 @pytest.fixture(scope="module")
 def turns(casefile) -> dict[str, Turn]:
-    return {q: Turn.from_answer(casefile.ask(q)) for q in (STATUTE_Q, MARKUP_Q, NO_EVIDENCE_Q)}
+    questions = (STATUTE_Q, MARKUP_Q, NO_EVIDENCE_Q, PRIMER_Q, TABLE_Q)
+    return {q: Turn.from_answer(casefile.ask(q)) for q in questions}
+
+
+def skeleton(text: str) -> str:
+    """Text without whitespace or Markdown punctuation: what a reader sees of the characters."""
+    return re.sub(r"[\s*_|#]", "", text)
 
 
 def test_escaping_helpers_neutralise_markup_templates_and_markdown():
@@ -38,8 +49,18 @@ def test_answer_markers_become_links_to_this_turns_citations(turns):
     message = chat.answer_markdown(turn, index=3)
     for c in turn.citations:
         assert f'href="#cf-ref-3-c-{c["n"]}-' in message
-    # Only our own tags survive as markup.
-    assert set(re.findall(r"<(/?\w+)", message)) <= {"a", "/a"}
+    # Only our own tags and rendered formatting survive as markup; one HTML block, no blank line.
+    assert {t.lstrip("/") for t in re.findall(r"<(/?\w+)", message)} <= ALLOWED_TAGS
+    assert message.startswith("<div") and "\n\n" not in message
+    # Every marker has an accessible name and a hover card naming its source.
+    for k, (n, claim) in enumerate(turn.claims):
+        c = turn.citation(n)
+        # (the Chatbot keeps only class/id/href: the name is hidden text, not aria-label)
+        assert (f'href="#cf-ref-3-c-{n}-{k}"><span class="cf-sr">Source </span>[{n}]</a>'
+                in message)
+        card = text_of(message.split(f'id="cf-pop-3-{k}">', 1)[1].split("cf-pop-src", 1)[0])
+        assert c["title"] in card and c["kind_label"] in card and c["date"] in card
+        assert skeleton(claim) in skeleton(card)
 
 
 def test_markup_document_is_escaped_everywhere(turns):
@@ -62,7 +83,84 @@ def test_sources_cards_show_badge_metadata_highlight_and_link(turns):
     assert f">{c['kind_label']}<" in html and esc(c["title"]) in html
     assert f'<mark class="cf-main">{esc(c["sentence"])}</mark>' in html
     assert f'href="{c["url"]}"' in html and 'rel="noopener noreferrer nofollow"' in html
+    assert "Original ↗" in html
     assert "Same text also in" not in html  # this statute has no companion
+    assert f"For question 1: “{esc(turn.question)}”" in html
+
+
+def test_a_document_without_url_has_no_original_link(casefile, turns):
+    turn = turns[PRIMER_Q]
+    c = turn.citations[0]
+    assert c["url"] == "" and c["doc_id"] == "reference-fixture-casefile-primer"
+    assert "Original" not in cards.sources_html(turn, 0)
+    record = next(r for r in casefile.documents() if r.doc_id == c["doc_id"])
+    html = viewer.viewer_html(viewer.Source("Source [1]", True, c), None, record)
+    assert "Original" not in html
+    assert "Original" not in corpus._row(record)
+
+
+def test_primers_are_labelled_as_casefile_primers_not_quoted_as_the_tool(turns):
+    turn = turns[PRIMER_Q]
+    message = chat.answer_markdown(turn, 0)
+    assert f"According to <span class=\"cf-speaker\">the {PRIMER_LABEL}</span>:" in message
+    assert "According to Casefile" not in text_of(message)
+    assert f">{PRIMER_LABEL}<" in cards.sources_html(turn, 0)
+    source = viewer.resolve(Conversation(turns=[turn]), "0-c-1")
+    assert f">{PRIMER_LABEL}<" in viewer.viewer_html(source, None, None)
+
+
+def test_document_markdown_is_rendered_in_answer_cards_and_viewer(casefile, turns):
+    turn = turns[PRIMER_Q]
+    c = turn.citations[0]
+    assert "*unanimously*" in c["sentence"]  # the source sentence carries Markdown emphasis
+    message = chat.answer_markdown(turn, 0)
+    assert "<em>unanimously</em>" in message and "*" not in text_of(message)
+    panel = cards.sources_html(turn, 0)
+    assert re.search(r"<em>(<mark[^>]*>)?unanimously", panel)
+    assert re.search(r"<strong>(<mark[^>]*>)?untimely", panel)
+    text = casefile.document_text(c["doc_id"])
+    html = viewer.viewer_html(viewer.resolve(Conversation(turns=[turn]), "0-c-1"), text, None)
+    for tag in ("table", "th", "li", "h2", "em", "strong"):
+        assert re.search(rf"<{tag}[ >]", html), tag
+    shown = text_of(html)
+    assert "|" not in shown and "**" not in shown and "##" not in shown
+    # The highlight covers exactly the cited sentence's characters, across the emphasis.
+    marks = re.findall(r'<mark class="cf-hl"[^>]*>(.*?)</mark>', html, re.S)
+    assert len(marks) >= 3 and html.count('id="cf-hl"') == 1
+    assert skeleton("".join(text_of(m) for m in marks)) == skeleton(c["sentence"])
+
+
+def test_a_cited_table_row_renders_as_a_table_with_the_cells_marked(casefile, turns):
+    turn = turns[TABLE_Q]
+    c = turn.citations[0]
+    assert c["sentence"].lstrip().startswith("|"), c["sentence"]
+    panel = cards.sources_html(turn, 0)
+    assert "<table>" in panel and "|" not in text_of(panel)
+    cells = re.findall(r'<td><mark class="cf-main">(.*?)</mark></td>', panel)
+    assert skeleton("".join(cells)) == skeleton(c["sentence"])
+    text = casefile.document_text(c["doc_id"])
+    html = viewer.viewer_html(viewer.resolve(Conversation(turns=[turn]), "0-c-1"), text, None)
+    cells = re.findall(r'<td><mark class="cf-hl"[^>]*>(.*?)</mark></td>', html)
+    assert skeleton("".join(cells)) == skeleton(c["sentence"])
+
+
+def test_markdown_rendering_is_inert_and_marks_land_on_source_characters():
+    doc = ("## (b) Penalty\n\nA person who **violates** it. <script>alert(1)</script> "
+           "<img src=x onerror=alert(2)> ![p](http://example.org/p.png) [bad](javascript:x()) "
+           "[ok](https://example.org/a) ${7*7} {{v}}\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    start = doc.index("A person")
+    end = doc.index("it.") + 3
+    row = doc.index("| 1 |")
+    html = render(doc, [Mark(start, end, "cf-hl", "cf-hl"), Mark(row, len(doc) - 1, "cf-also")])
+    assert "<script" not in html and "<img" not in html and 'href="javascript' not in html
+    assert "&lt;script&gt;" in html and 'href="https://example.org/a"' in html
+    assert "${" not in html and "{{" not in html and "<h2>(b) Penalty</h2>" in html
+    first = re.search(r'<mark class="cf-hl" id="cf-hl">(.*?)</mark>', html).group(1)
+    assert first == "A person who "
+    assert "<strong><mark class=\"cf-hl\">violates</mark></strong>" in html
+    assert re.findall(r'<td><mark class="cf-also">(.*?)</mark></td>', html) == ["1", "2"]
+    # Rows cut from their table's header still render as a table (card excerpts).
+    assert "<td>1</td>" in render("| 1 | 2 |\n| 3 | 4 |", fragment=True)
 
 
 def test_a_card_names_the_companion_that_carries_the_same_passage(turns):
@@ -97,9 +195,11 @@ def test_viewer_highlights_the_cited_sentence_in_the_full_document(casefile, tur
     marked = re.search(r'<mark class="cf-hl" id="cf-hl">(.*?)</mark>', html, re.S).group(1)
     assert marked == esc(source.passage["sentence"])  # a card click: the citation's sentence
     assert html.count('id="cf-hl"') == 1
-    # The whole document is there, verbatim, not just the passage.
-    body = html.split('<div class="cf-doc" tabindex="0">', 1)[1].rsplit("</div></div>", 1)[0]
-    assert unescape(re.sub(r"<[^>]+>", "", body)) == text
+    # The whole document is there, rendered, not just the passage.
+    assert skeleton(text_of(html)).endswith(skeleton(text.split("(c) Definitions")[1]))
+    assert "Fixture Code § 4410</h1>" in html and 'class="cf-in-passage"' in html
+    # Each render is stamped anew, so reopening the same passage scrolls to it again.
+    assert html != viewer.viewer_html(source, text, None)
     assert viewer.resolve(conversation, "7-c-1") is None
     assert viewer.resolve(conversation, "0-c-99") is None
     assert viewer.resolve(conversation, "garbage") is None

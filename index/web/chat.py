@@ -3,6 +3,11 @@
 A session's state is a ``Conversation`` of plain dataclasses and dicts (Gradio deep-copies it per
 user). The source viewer resolves a clicked marker from it, so a marker in an *earlier* answer
 still opens that answer's source.
+
+An answer is read as a list of ``Segment``s (a claim, who says it, the citations after it) and
+each is rendered on its own: the claim's Markdown rendered and sanitised, each marker a link with
+a hover card (the cited sentence, title, kind and date) kept hidden in the same message. An
+answerer that returns its claims as data can fill ``Segment``s directly.
 """
 
 from __future__ import annotations
@@ -13,11 +18,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from index.answers import Answer
-from index.web.html import md, where
+from index.web.html import PRIMER_LABEL, badge, esc, is_primer, md, meta_line, source_label, where
+from index.web.markdown import render_inline
 
 MARKER = re.compile(r"\[(\d+)\]")
-QUOTED = re.compile(r"“(.+)”\s*$", re.S)  # an attributed claim: According to X (kind): “…”
+# An attributed claim: According to X (kind): “…”
+ATTRIBUTED = re.compile(r"^According to (?P<speaker>.+?): “(?P<claim>.+)”\s*$", re.S)
 STREAM_WORDS = 6  # words per streamed chunk: smooth without flooding the socket
+
+
+@dataclass
+class Segment:
+    """One claim of an answer: its text (Markdown, as the answer words it), who says it when
+    the source must be attributed, and the citation numbers after it."""
+
+    text: str
+    markers: list[int] = field(default_factory=list)
+    speaker: str = ""
+    # Why a generated claim stands unsupported ("not found in the cited source"): it is shown
+    # marked, never with a marker (index/llm/verify.py).
+    flag: str = ""
 
 
 @dataclass
@@ -30,9 +50,20 @@ class Turn:
     notices: list[str] = field(default_factory=list)
     filters: str = ""  # human-readable summary of the filters this answer was searched with
     claims: list[tuple[int, str]] = field(default_factory=list)  # (n, quoted text) per marker
+    # A generated answer's checked sentences (AnswerSentence.to_dict()): its claims as data.
+    sentences: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_answer(cls, answer: Answer, filters: str = "") -> Turn:
+        if answer.backend != "extractive":
+            generated = [s.to_dict() for s in answer.sentences]
+            return cls(
+                question=answer.question, status=answer.status, answer=answer.answer,
+                citations=[c.to_dict() for c in answer.citations],
+                related=[p.to_dict() for p in answer.related], notices=list(answer.notices),
+                filters=filters, sentences=generated,
+                claims=[(n, s["text"]) for s in generated for n in s["citations"]],
+            )
         return cls(
             question=answer.question,
             status=answer.status,
@@ -46,6 +77,15 @@ class Turn:
 
     def claims_for(self, n: int) -> list[str]:
         return [text for m, text in self.claims if m == n]
+
+    def citation(self, n: int) -> dict[str, Any] | None:
+        return next((c for c in self.citations if c["n"] == n), None)
+
+    def segments(self) -> list[Segment]:
+        if self.sentences:
+            return [Segment(s["text"], list(s["citations"]), flag=s["flag"])
+                    for s in self.sentences]
+        return segments_of(self.answer, {c["n"] for c in self.citations})
 
 
 @dataclass
@@ -68,24 +108,50 @@ def ref_id(turn: int, kind: str, n: int, claim: int | None = None) -> str:
     return f"{turn}-{kind}-{n}" + ("" if claim is None else f"-{claim}")
 
 
-def claims_of(answer: str, known: set[int]) -> list[tuple[int, str]]:
-    """The text each known marker stands after, unwrapped from its attribution quotes."""
-    claims: list[tuple[int, str]] = []
-    last, previous = 0, ""
+def segments_of(answer: str, known: set[int]) -> list[Segment]:
+    """Split an answer at its markers: each claim with the known citation numbers after it.
+    A bracketed number that is not one of ours ("[3]" quoted from a statute) stays text."""
+    segments: list[Segment] = []
+    text, markers = "", []
+    last = 0
     for m in MARKER.finditer(answer):
         if int(m.group(1)) not in known:
             continue
-        segment = answer[last : m.start()].strip()
+        between = answer[last : m.start()]
+        if between.strip() and markers:  # text after a marker starts the next claim
+            segments.append(_segment(text, markers))
+            text, markers = "", []
+        text += between
+        markers.append(int(m.group(1)))
         last = m.end()
-        quoted = QUOTED.search(segment)
-        claim = (quoted.group(1) if quoted else segment) or previous  # "[1][2]": same claim
-        claims.append((int(m.group(1)), claim))
-        previous = claim
-    return claims
+    text += answer[last:]
+    if text.strip() or markers:
+        segments.append(_segment(text, markers))
+    return segments
+
+
+def _segment(text: str, markers: list[int]) -> Segment:
+    text = text.strip()
+    quoted = ATTRIBUTED.match(text)
+    if quoted:
+        return Segment(quoted.group("claim"), markers, quoted.group("speaker"))
+    return Segment(text, markers)
+
+
+def claims_of(answer: str, known: set[int]) -> list[tuple[int, str]]:
+    """The text each known marker stands after, unwrapped from its attribution quotes."""
+    return [(n, s.text) for s in segments_of(answer, known) for n in s.markers]
 
 
 def user_message(question: str) -> dict[str, str]:
     return {"role": "user", "content": md(question)}
+
+
+def draft_message(text: str) -> dict[str, str]:
+    """A generated answer as it streams in, before its sentences are checked."""
+    return {"role": "assistant", "content": re.sub(
+        r"\n+", " ", '<div class="cf-answer cf-draft"><p class="cf-draft-note">Writing; not yet '
+        f'checked against the sources…</p><p>{esc(text)}</p></div>')}
 
 
 def notice_message(text: str, css: str = "cf-error") -> dict[str, str]:
@@ -94,12 +160,18 @@ def notice_message(text: str, css: str = "cf-error") -> dict[str, str]:
 
 
 def answer_markdown(turn: Turn, index: int) -> str:
-    """The full assistant message for a turn: text with clickable markers, then notes."""
+    """The full assistant message for a turn, as one HTML block (the Chatbot passes a block
+    that starts with a tag and holds no blank line through as HTML, sanitised)."""
     if turn.status == "no_evidence":
-        return _no_evidence_markdown(turn, index)
-    parts = [_with_markers(turn.answer, turn, index)]
-    parts.extend(_footer(turn))
-    return "\n\n".join(parts)
+        body = _no_evidence_html(turn, index)
+        css = "cf-answer cf-noevidence"
+    else:
+        body, pops = _answer_html(turn, index)
+        jump = (f'<p class="cf-jump-row"><a class="cf-jump" href="#cf-sources">'
+                f"Sources ({len(turn.citations)}) ↓</a></p>")
+        body += "".join(_footer(turn)) + jump + f'<div class="cf-pops">{pops}</div>'
+        css = "cf-answer"
+    return re.sub(r"\n+", " ", f'<div class="{css}" data-turn="{index}">{body}</div>')
 
 
 def stream_chunks(message: str) -> Iterator[str]:
@@ -120,45 +192,69 @@ def _balanced(text: str) -> bool:
     return text.count("<") == text.count(">") and text.count("<a ") == text.count("</a>")
 
 
-def _with_markers(answer: str, turn: Turn, index: int) -> str:
-    """Escape the answer text and turn each known ``[n]`` into a link the page's script opens."""
-    known = {c["n"] for c in turn.citations}
-    out: list[str] = []
-    last, k = 0, 0
-    for m in MARKER.finditer(answer):
-        n = int(m.group(1))
-        if n not in known:
-            continue  # a bracketed number quoted from a document, not one of ours
-        out.append(md(answer[last : m.start()]))
-        out.append(
-            f'<a class="cf-cite" href="#cf-ref-{ref_id(index, "c", n, k)}" '
-            f'title="Open source {n}">[{n}]</a>'
-        )
-        last, k = m.end(), k + 1
-    out.append(md(answer[last:]))
-    return "".join(out)
+def _answer_html(turn: Turn, index: int) -> tuple[str, str]:
+    """The answer's claims with their markers, and the hidden hover cards of those markers."""
+    claims: list[str] = []
+    pops: list[str] = []
+    k = 0
+    for segment in turn.segments():
+        cited = [turn.citation(n) for n in segment.markers]
+        text = render_inline(segment.text)
+        if segment.flag:
+            text = (f'<span class="cf-unsupported">{text}</span> '
+                    f'<span class="cf-flag">({esc(segment.flag)})</span>')
+        if segment.speaker:
+            primer = any(c and is_primer(c.get("kind", ""), c.get("publisher")) for c in cited)
+            speaker = f"the {PRIMER_LABEL}" if primer else esc(segment.speaker)
+            text = f'According to <span class="cf-speaker">{speaker}</span>: “{text}”'
+        markers = []
+        for n, c in zip(segment.markers, cited):
+            if c is None:
+                continue
+            pop = f"cf-pop-{index}-{k}"
+            # The Chatbot's sanitiser keeps class, id and href only (no aria-*, no data-*): the
+            # name comes from hidden text, the page's script finds the card by the ref's numbers.
+            markers.append(
+                f'<a class="cf-cite" href="#cf-ref-{ref_id(index, "c", n, k)}">'
+                f'<span class="cf-sr">Source </span>[{n}]</a>'
+            )
+            pops.append(_pop(pop, c, segment.text))
+            k += 1
+        claims.append(text + (" " + "".join(markers) if markers else ""))
+    return f'<p class="cf-claims">{" ".join(claims)}</p>', "".join(pops)
 
 
-def _no_evidence_markdown(turn: Turn, index: int) -> str:
-    parts = ['<span class="cf-noevidence"></span>**No evidence found.** ' + md(turn.answer)]
+def _pop(pop_id: str, c: dict[str, Any], claim: str) -> str:
+    """A marker's hover card: kind badge and date, document title, the cited sentence."""
+    meta = meta_line(c.get("date"), where(c.get("page"), c.get("section")))
+    return (
+        f'<span class="cf-pop-src" id="{pop_id}"><span class="cf-pop-top">{badge(source_label(c))}'
+        f'<span class="cf-pop-date">{meta}</span></span>'
+        f'<span class="cf-pop-title">{render_inline(c.get("title", ""))}</span>'
+        f'<span class="cf-pop-text">“{render_inline(claim or c.get("sentence", ""))}”</span></span>'
+    )
+
+
+def _no_evidence_html(turn: Turn, index: int) -> str:
+    parts = [f'<p><strong>No evidence found.</strong> {esc(turn.answer)}</p>']
     if turn.related:
         items = []
         for i, p in enumerate(turn.related, 1):
-            title = md(p.get("title") or p.get("doc_id", ""))
+            title = render_inline(p.get("title") or p.get("doc_id", ""))
             place = where(p.get("page"), p.get("section"))
-            source = md(" · ".join(x for x in (p.get("publisher"), p.get("date"), place) if x))
+            source = meta_line(p.get("publisher"), p.get("date"), place)
             items.append(
-                f'- <a class="cf-related" href="#cf-ref-{ref_id(index, "r", i)}">{title}</a>'
-                + (f" — {source}" if source else "")
+                f'<li><a class="cf-related" href="#cf-ref-{ref_id(index, "r", i)}">{title}</a>'
+                + (f" — {source}" if source else "") + "</li>"
             )
-        parts.append("**Related reading** (not support):")
-        parts.append("\n".join(items))
+        parts.append("<p><strong>Related reading</strong> (not support):</p>")
+        parts.append(f'<ul class="cf-related-list">{"".join(items)}</ul>')
     parts.extend(_footer(turn))
-    return "\n\n".join(parts)
+    return "".join(parts)
 
 
 def _footer(turn: Turn) -> list[str]:
-    notes = [f"_ℹ️ {md(n)}_" for n in turn.notices]
+    notes = [f'<p class="cf-note">ℹ️ {esc(n)}</p>' for n in turn.notices]
     if turn.filters:
-        notes.append(f"_Searched with filters: {md(turn.filters)}_")
+        notes.append(f'<p class="cf-note">Searched with filters: {esc(turn.filters)}</p>')
     return notes

@@ -1,10 +1,11 @@
-"""The "Corpus" tab: every document the assistant can cite, searchable by title."""
+"""The "Corpus" tab: every document the assistant can cite, searchable by title; a title opens
+the document in the tab's source viewer."""
 
 from __future__ import annotations
 
 from index.kinds import label
 from index.store import DocumentRecord
-from index.web.html import badge, esc, link
+from index.web.html import PRIMER_LABEL, badge, esc, is_primer, link
 
 
 def matches(record: DocumentRecord, query: str) -> bool:
@@ -19,7 +20,7 @@ def corpus_html(records: list[DocumentRecord], query: str = "") -> str:
     summary = (
         f'<p class="cf-corpus-summary"><strong>{len(records)}</strong> documents, '
         f"<strong>{passages}</strong> indexed passages. The assistant answers only from these; "
-        "anything not in them, it cannot know.</p>"
+        "anything not in them, it cannot know. Click a title to read the document.</p>"
     )
     if query.strip():
         summary += (
@@ -40,11 +41,14 @@ def corpus_html(records: list[DocumentRecord], query: str = "") -> str:
 
 def _row(r: DocumentRecord) -> str:
     by = esc(r.publisher) + (f'<br><span class="cf-dim">{esc(r.author)}</span>' if r.author else "")
+    kind = PRIMER_LABEL if is_primer(r.kind, r.publisher) else label(r.kind)
+    original = link(r.url, "Original ↗", "cf-ext", or_text=False)
     return (
         f'<tr data-doc="{esc(r.doc_id)}"><td class="cf-title-cell">'
-        f"{link(r.url, r.title) if r.url else esc(r.title)}"
-        f'<br><span class="cf-dim cf-docid">{esc(r.doc_id)}</span></td>'
-        f"<td>{badge(label(r.kind))}</td><td>{by}</td><td class=\"cf-nowrap\">{esc(r.date)}</td>"
+        f'<button type="button" class="cf-read" data-cf-doc="{esc(r.doc_id)}">{esc(r.title)}'
+        f'</button><br><span class="cf-dim cf-docid">{esc(r.doc_id)}</span>'
+        f'{" · " + original if original else ""}</td>'
+        f"<td>{badge(kind)}</td><td>{by}</td><td class=\"cf-nowrap\">{esc(r.date)}</td>"
         f'<td class="cf-num-col">{r.chunk_count}</td>'
         f'<td class="cf-num-col">{r.page_count or "—"}</td></tr>'
     )

@@ -15,14 +15,14 @@ import html
 import re
 from urllib.parse import urlsplit
 
-_TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;"})
+TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;"})
 # ASCII punctuation Markdown (marked/GFM) gives meaning to; `<>&"'` are handled by html.escape.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]()#+\-!|~{}$=:.])")
 
 
 def esc(text: object) -> str:
     """Text -> HTML text node content or attribute value (always quoted)."""
-    return html.escape("" if text is None else str(text), quote=True).translate(_TEMPLATE_CHARS)
+    return html.escape("" if text is None else str(text), quote=True).translate(TEMPLATE_CHARS)
 
 
 def md(text: object) -> str:
@@ -42,11 +42,12 @@ def safe_url(url: str | None) -> str | None:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def link(url: str | None, text: str, cls: str = "") -> str:
-    """An outbound link the reader chooses to follow; never fetched by the page itself."""
+def link(url: str | None, text: str, cls: str = "", *, or_text: bool = True) -> str:
+    """An outbound link the reader chooses to follow; never fetched by the page itself.
+    Without a usable URL: the text alone, or nothing (``or_text=False``, e.g. "Original ↗")."""
     href = safe_url(url)
     if href is None:
-        return esc(text)
+        return esc(text) if or_text else ""
     cls_attr = f' class="{esc(cls)}"' if cls else ""
     return (
         f'<a href="{esc(href)}"{cls_attr} target="_blank" rel="noopener noreferrer nofollow">'
@@ -63,6 +64,22 @@ KIND_CLASSES = {
     "news": "news",
     "editorial summary": "editorial",
 }
+# The project's own editorial primers: labelled as such, so quoting one never reads as the
+# assistant quoting itself ("According to Casefile …").
+PRIMER_LABEL = "Casefile primer — editorial summary"
+KIND_CLASSES[PRIMER_LABEL] = "editorial"
+PRIMER_KINDS = {"reference", "editorial"}
+
+
+def is_primer(kind: str, publisher: str | None) -> bool:
+    return kind in PRIMER_KINDS and (publisher or "").strip().casefold().startswith("casefile")
+
+
+def source_label(p: dict) -> str:
+    """The badge text of a passage or citation dict: its kind, or "Casefile primer …"."""
+    if is_primer(p.get("kind", ""), p.get("publisher")):
+        return PRIMER_LABEL
+    return p.get("kind_label") or "other"
 
 
 def badge(kind_label: str) -> str:

@@ -6,14 +6,16 @@ import logging
 from dataclasses import dataclass
 
 import gradio as gr
+from gradio.events import Dependency
 
 from index.service import Casefile
 from index.store import DocumentRecord
 from index.web import cards, corpus
 from index.web.api import make_ask
-from index.web.assets import BRIDGE_JS, VIEWER_JS
+from index.web.assets import ACTIONS_JS, BRIDGE_JS, VIEWER_JS
 from index.web.chat import Conversation
 from index.web.handlers import Handlers
+from index.web.reading import Reading
 
 log = logging.getLogger("casefile.web")
 
@@ -31,14 +33,15 @@ EXAMPLES = [
 
 HEADER = (
     "<h1>Casefile</h1><p>Cited answers about Mexico’s lawsuit against U.S. gun makers and arms "
-    "trafficking into Mexico, from a curated corpus only. Click a marker "
-    '<span class="cf-chip">[n]</span> to read its passage.</p>'
+    "trafficking into Mexico, from a curated corpus only. Hover a marker "
+    '<span class="cf-chip">[n]</span> to preview its source, click it to read the passage.</p>'
 )
 
 
 @dataclass
 class ChatPanel:
     chatbot: gr.Chatbot
+    followups: gr.HTML
     question: gr.Textbox
     new_chat: gr.Button
     kinds: gr.CheckboxGroup
@@ -65,6 +68,10 @@ class SidePanel:
 class CorpusPanel:
     query: gr.Textbox
     table: gr.HTML
+    viewer_box: gr.Column
+    close: gr.Button
+    viewer: gr.HTML
+    citation: gr.Textbox
 
 
 def build_app(casefile: Casefile, examples: list[str] | None = None) -> gr.Blocks:
@@ -79,6 +86,7 @@ def build_app(casefile: Casefile, examples: list[str] | None = None) -> gr.Block
         conversation = gr.State(Conversation())
         gr.HTML(HEADER, elem_id="cf-header", js_on_load=None)
         bridge = gr.HTML("", elem_id="cf-bridge", js_on_load=BRIDGE_JS)
+        actions = gr.HTML("", elem_id="cf-actions", js_on_load=ACTIONS_JS)
         with gr.Tabs(elem_id="cf-tabs"):
             with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
                 chat = _chat_panel(examples or EXAMPLES, records)
@@ -86,7 +94,9 @@ def build_app(casefile: Casefile, examples: list[str] | None = None) -> gr.Block
             with gr.Tab("Corpus", id="corpus"):
                 corpus_panel = _corpus_panel(records)
         handlers = Handlers(casefile)
-        _wire(handlers, conversation, bridge, chat, side, corpus_panel)
+        answering = _wire(handlers, conversation, bridge, chat, side, corpus_panel)
+        _wire_reading(Reading(casefile), answering, conversation, bridge, actions, chat, side,
+                      corpus_panel)
         # Each page load re-reads the corpus: documents ingested since start-up show up.
         demo.load(handlers.on_load, corpus_panel.query,
                   [corpus_panel.table, chat.kinds, chat.documents],
@@ -112,6 +122,7 @@ def _chat_panel(examples: list[str], records: list[DocumentRecord]) -> ChatPanel
             "data.** Answers quote the corpus and cite it. Try one of these:",
             examples=[{"text": q} for q in examples],
         )
+        followups = gr.HTML("", elem_id="cf-followups", js_on_load=None)
         question = gr.Textbox(
             elem_id="cf-question",
             show_label=False,
@@ -133,15 +144,16 @@ def _chat_panel(examples: list[str], records: list[DocumentRecord]) -> ChatPanel
             documents = gr.Dropdown(corpus.document_choices(records), multiselect=True,
                                     label="Only these documents", elem_id="cf-docs")
             clear_filters = gr.Button("Clear filters", size="sm", scale=0, min_width=110)
-    return ChatPanel(chatbot, question, new_chat, kinds, date_from, date_to, documents,
+    return ChatPanel(chatbot, followups, question, new_chat, kinds, date_from, date_to, documents,
                      clear_filters)
 
 
 def _side_panel() -> SidePanel:
     with gr.Column(scale=2, min_width=320, elem_id="cf-side"):
-        with gr.Column(visible=False, elem_id="cf-viewer-box") as viewer_box:
-            with gr.Row(elem_id="cf-viewer-head"):
-                gr.HTML('<p class="cf-panel-title">Source viewer</p>', js_on_load=None)
+        with gr.Column(visible=False, elem_id="cf-viewer-box",
+                       elem_classes=["cf-viewer-box"]) as viewer_box:
+            with gr.Row(elem_id="cf-viewer-head", elem_classes=["cf-viewer-bar"]):
+                gr.HTML('<h2 class="cf-panel-title">Source viewer</h2>', js_on_load=None)
                 close = gr.Button("Close", size="sm", scale=0, min_width=70, elem_id="cf-close")
             viewer = gr.HTML("", elem_id="cf-viewer", js_on_load=VIEWER_JS)
             citation = gr.Textbox(label="Copy citation", interactive=False, lines=2,
@@ -151,10 +163,21 @@ def _side_panel() -> SidePanel:
 
 
 def _corpus_panel(records: list[DocumentRecord]) -> CorpusPanel:
-    query = gr.Textbox(label="Search titles", placeholder="e.g. ARMAS, PLCAA, Mexico",
-                       elem_id="cf-corpus-search")
-    table = gr.HTML(corpus.corpus_html(records), elem_id="cf-corpus", js_on_load=None)
-    return CorpusPanel(query, table)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=340):
+            query = gr.Textbox(label="Search titles", placeholder="e.g. ARMAS, PLCAA, Mexico",
+                               elem_id="cf-corpus-search")
+            table = gr.HTML(corpus.corpus_html(records), elem_id="cf-corpus", js_on_load=None)
+        with gr.Column(scale=2, min_width=320, visible=False,
+                       elem_id="cf-corpus-viewer-box", elem_classes=["cf-viewer-box"]) as box:
+            with gr.Row(elem_classes=["cf-viewer-bar"]):
+                gr.HTML('<h2 class="cf-panel-title">Source viewer</h2>', js_on_load=None)
+                close = gr.Button("Close", size="sm", scale=0, min_width=70,
+                                  elem_id="cf-corpus-close")
+            viewer = gr.HTML("", elem_id="cf-corpus-viewer", js_on_load=VIEWER_JS)
+            citation = gr.Textbox(label="Copy citation", interactive=False, lines=2,
+                                  buttons=["copy"], elem_id="cf-corpus-citation")
+    return CorpusPanel(query, table, box, close, viewer, citation)
 
 
 def _wire(
@@ -164,18 +187,19 @@ def _wire(
     chat: ChatPanel,
     side: SidePanel,
     corpus_panel: CorpusPanel,
-) -> None:
-    """Events. UI-only ones are private: the public API is /ask (see index.web.api)."""
+) -> list[Dependency]:
+    """Events; the answering ones are returned, to chain on. UI-only ones are private: the
+    public API is /ask (see index.web.api)."""
     ui = {"api_visibility": "private"}
     quiet = {**ui, "show_progress": "hidden"}
     chat_outputs = [chat.chatbot, conversation, side.sources, chat.question]
     reset_outputs = [chat.chatbot, conversation, side.sources, side.viewer_box, side.viewer,
                      side.citation]
 
-    chat.question.submit(h.respond, [chat.question, conversation, *chat.filters],
-                         chat_outputs, **quiet)
-    chat.chatbot.example_select(h.respond_example, [conversation, *chat.filters],
-                                chat_outputs, **quiet)
+    asked = chat.question.submit(h.respond, [chat.question, conversation, *chat.filters],
+                                 chat_outputs, **quiet)
+    example = chat.chatbot.example_select(h.respond_example, [conversation, *chat.filters],
+                                          chat_outputs, **quiet)
     chat.new_chat.click(h.new_chat, None, reset_outputs, **ui)
     chat.chatbot.clear(h.new_chat, None, reset_outputs, **ui)  # the chatbot's own bin icon
     chat.clear_filters.click(lambda: ([], [], "", ""), None, chat.filters, **ui)
@@ -183,3 +207,33 @@ def _wire(
                  **quiet)
     side.close.click(h.close_source, None, side.viewer_box, **ui)
     corpus_panel.query.change(h.corpus_view, corpus_panel.query, corpus_panel.table, **quiet)
+    return [asked, example]
+
+
+def _wire_reading(
+    r: Reading,
+    answering: list[Dependency],
+    conversation: gr.State,
+    bridge: gr.HTML,
+    actions: gr.HTML,
+    chat: ChatPanel,
+    side: SidePanel,
+    corpus_panel: CorpusPanel,
+) -> None:
+    """Events around reading an answer (index.web.reading); all private."""
+    quiet = {"api_visibility": "private", "show_progress": "hidden"}
+    # A new question closes the previous source viewer and its suggestions: the new answer's
+    # cards then sit at the top of the side panel.
+    closed = lambda: (gr.update(visible=False), "")  # noqa: E731
+    for ask_event in (chat.question.submit, chat.chatbot.example_select):
+        ask_event(closed, None, [side.viewer_box, chat.followups], queue=False, **quiet)
+    chat.new_chat.click(lambda: "", None, chat.followups, **quiet)
+    chat.chatbot.clear(lambda: "", None, chat.followups, **quiet)
+    # Suggestions are asked (checked) after the answer has been shown, so they never delay it.
+    for event in answering:
+        event.then(r.followups, [conversation], chat.followups, **quiet)
+    bridge.click(r.sources_for_click, [conversation], side.sources, **quiet)
+    actions.click(r.act, [conversation], [corpus_panel.viewer_box, corpus_panel.viewer,
+                                          corpus_panel.citation, side.sources], **quiet)
+    corpus_panel.close.click(lambda: gr.update(visible=False), None, corpus_panel.viewer_box,
+                             **quiet)

@@ -1,4 +1,4 @@
-"""Where a quoted claim sits in a document, and how to mark such spans in escaped HTML.
+"""Where a quoted claim sits in a document (``index.web.markdown`` then marks those spans).
 
 The answer quotes sentences with light Markdown clean-up (``**``, ``__``, heading hashes and
 table pipes removed), and one citation [n] can back several quoted sentences while
@@ -7,8 +7,6 @@ possible, otherwise ignoring whitespace and Markdown punctuation.
 """
 
 from __future__ import annotations
-
-from index.web.html import esc
 
 IGNORED = set("*_`#|—")
 MIN_FUZZY_CHARS = 12  # a shorter claim could match by accident: don't place it loosely
@@ -63,17 +61,3 @@ def disjoint(primary: Span | None, others: list[Span | None]) -> list[Span]:
             taken.append(span)
             out.append(span)
     return out
-
-
-def marked(text: str, primary: Span | None, others: list[Span], primary_attrs: str) -> str:
-    """Escape ``text`` with ``<mark>`` around the spans; the primary one gets ``primary_attrs``."""
-    spans = sorted([(s, e, f"<mark {primary_attrs}>") for s, e in [primary] if primary] +
-                   [(s, e, '<mark class="cf-also">') for s, e in others])
-    out: list[str] = []
-    last = 0
-    for start, end, opening in spans:
-        out.append(esc(text[last:start]))
-        out.append(f"{opening}{esc(text[start:end])}</mark>")
-        last = end
-    out.append(esc(text[last:]))
-    return "".join(out)
