@@ -14,13 +14,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from index.answers import Citation, Composed, no_evidence
+from index.answers import AnswerSentence, Citation, Composed, no_evidence
 from index.embedding import embed_model, query_embedding
 from index.features import (
+    FEATURES,
     WORD,
     CorpusStats,
     QuestionForm,
     add_relative,
+    counted_words,
     sentence_features,
     terms,
 )
@@ -37,6 +39,7 @@ MAX_SENTENCES_BROAD = 4  # why / overview / compare questions get a fuller answe
 FOLLOWER_FLOOR = 0.35
 FOLLOWER_RATIO = 0.6
 MIN_WORDS = 7
+COUNTED = FEATURES.index("quantity_counted")
 HONORIFIC = re.compile(r"\b(?:Mr|Ms|Mrs)\.\s")
 # A bill's short title answers "what is it called", nothing else.
 SHORT_TITLE = re.compile(r"\bmay be cited as\b", re.I)
@@ -114,7 +117,13 @@ class ExtractiveAnswerer:
         candidates = self.candidates(question, hits)
         for candidate in candidates:
             candidate.probability = self.ranker.probability(candidate.features)
-        chosen = self._choose(candidates, MAX_SENTENCES_BROAD if form.broad else MAX_SENTENCES,
+        # A quantity question is answered by a figure for what it counts, or not at all: the
+        # closest passages often hold other figures about the same subject.
+        leads = [c for c in candidates if c.features[COUNTED]] if form.quantity else candidates
+        if not leads:
+            return no_evidence(hits, _no_figure(form))
+        chosen = self._choose(candidates, leads,
+                              MAX_SENTENCES_BROAD if form.broad else MAX_SENTENCES,
                               cross_lingual=is_spanish(question))
         if not chosen:
             return no_evidence(hits, self._why_not(form, hits))
@@ -191,8 +200,13 @@ class ExtractiveAnswerer:
         return out
 
     def _choose(
-        self, candidates: list[Candidate], limit: int, cross_lingual: bool = False
+        self,
+        candidates: list[Candidate],
+        leads: list[Candidate],
+        limit: int,
+        cross_lingual: bool = False,
     ) -> list[Candidate]:
+        """The lead (the likeliest of ``leads``) and the followers that score close to it."""
         ranked = sorted(candidates, key=lambda c: -c.probability)
         if not ranked:
             return []
@@ -201,13 +215,15 @@ class ExtractiveAnswerer:
         support = self.ranker.best_support([c.features for c in candidates])
         if support < self.ranker.abstain_below and not cross_lingual:
             return []
-        lead = ranked[0]
+        lead = max(leads, key=lambda c: c.probability)
         floor = max(FOLLOWER_FLOOR, FOLLOWER_RATIO * lead.probability)
         chosen = [lead]
         seen = [terms(lead.text)]
-        for candidate in ranked[1:]:
+        for candidate in ranked:
             if len(chosen) == limit or candidate.probability < floor:
                 break
+            if candidate is lead:
+                continue
             words = terms(candidate.text)
             if any(_jaccard(words, other) > 0.6 for other in seen):
                 continue  # the same point again (a companion bill, an overlapping chunk)
@@ -223,6 +239,7 @@ class ExtractiveAnswerer:
         numbers: dict[str, int] = {}
         citations: list[Citation] = []
         lines = []
+        quoted: list[AnswerSentence] = []  # quoted verbatim: supported by construction
         for sentence in chosen:
             passage = sentence.passage
             if passage.node_id not in numbers:
@@ -236,11 +253,13 @@ class ExtractiveAnswerer:
                     also_in=twins.get(passage.node_id, []),
                 ))
             lines.append(_attributed(sentence, numbers[passage.node_id]))
+            quoted.append(AnswerSentence(lines[-1].rsplit(" [", 1)[0], [numbers[passage.node_id]],
+                                         True, self.ranker.supported(sentence.features)))
         retrieved = [p for h in hits for p in (h.passage, *h.also_in)]
         notices = _companion_notes([c.passage for c in citations], retrieved)
         notices += _differing_figures(chosen, numbers)
         return Composed(status="answered", answer=" ".join(lines), citations=citations,
-                        notices=notices)
+                        notices=notices, sentences=quoted)
 
 
 def _cut_by_chunk_end(sentence: str, at_end: bool) -> bool:
@@ -268,6 +287,13 @@ def _quotable(sentence: str) -> bool:
         return False  # a list of links, or of a bill's sponsors ("Mr. …, Ms. …")
     # Shorter lines are signatures, captions and titles rather than statements.
     return words >= MIN_WORDS
+
+
+def _no_figure(form: QuestionForm) -> str:
+    counted = " ".join(counted_words(form.text))
+    if counted:
+        return f"The closest passages give no figure for the number of {counted}."
+    return "The closest passages give no figure that answers it."
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

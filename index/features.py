@@ -73,8 +73,26 @@ ASKS_REASON = re.compile(r"^\W*(?:why|por qué)\b|\breasons?\b|\bgrounds\b|\brat
 ASKS_DEFINITION = re.compile(r"^\W*what (?:is|are|was|were) (?:the |an? )?[^?]{1,40}\??$|"
                              r"\bdefin|\bmean\b|\bmeaning\b|^\W*qué (?:es|son)\b", re.I)
 FIGURE = re.compile(r"(?<![§\w.])(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?\b(?!\))|%|\bpercent\b|"
-                    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|"
-                    r"twenty|hundred|thousand|million|billion)\b", re.I)
+                    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                    r"(?:thir|four|fif|six|seven|eigh|nine)teen|(?:twen|thir|for|fif|six|seven|"
+                    r"eigh|nine)ty|hundreds?|thousands?|millions?|billions?|dozens?)\b", re.I)
+# What a quantity question counts: "how many end-use checks …" is answered by a figure next to
+# "checks", not by any figure in the sentence ("99,270 exports"); "how much" and "what share"
+# want an amount or a proportion.
+COUNTED_AFTER = re.compile(r"\bhow (?:many|much)\s+(.*)", re.I | re.S)
+ASKS_SHARE = re.compile(r"\bwhat (?:share|percent\w*|proportion|fraction)\b", re.I)
+ASKS_AMOUNT = re.compile(r"\bhow much\b", re.I)
+# "How much did they pay / were they awarded": a sum of money answers it, no other figure.
+ASKS_MONEY = re.compile(r"\bhow much (?:money\b|\w+(?: \w+){0,5}? (?:pay|paid|award\w*|cost\w*|"
+                        r"spen[dt]\w*|fined?|settle\w*|receive\w*|budget\w*|fund\w*)\b)", re.I)
+MONEY = re.compile(r"[$€£]\s?\d|\b(?:dollars?|pesos?|USD|MXN)\b", re.I)
+SHARE = re.compile(r"%|\bpercent|\b(?:half|third|quarter|fifth|majority|most)\b|"
+                   r"\d[\d,]* of (?:the |all )?\d", re.I)
+COUNT_WINDOW = 4  # words after a figure that may name what it counts
+COUNT_BACK = 3  # … or before it ("attorneys general from seven states")
+PHRASE_BREAK = re.compile(r"[,;:()]|\b(?:and|or|but|while|which)\b", re.I)
+PLURAL = re.compile(r"[a-z]{2}(?<!s|u|i)s$")
+DURATION = re.compile(r"\b\d+\s+(?:years?|months?|weeks?|days?|hours?)\b", re.I)
 DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|"
                   r"November|December)\b|\b(?:19|20)\d\d\b|\bwithin \d+|\bnot later than\b")
 NAME = re.compile(r"\b[A-Z][a-z]+\s+(?:[A-Z]\.\s+)?[A-Z][a-z]+")
@@ -103,6 +121,8 @@ FEATURES = (
     "fragment",  # starts mid-clause ("(3) meets such …")
     "named_document",  # from a document the question cites by number
     "quantity_match",  # "how many" and the sentence gives a figure
+    "quantity_counted",  # … a figure for the very thing asked ("12,000 traces")
+    "quantity_unmet",  # a quantity question the sentence gives no such figure for
     "time_match",
     "person_match",
     "reason_match",
@@ -116,7 +136,7 @@ FEATURES = (
 # of any question, good or bad), few and little correlated, so its score means the same thing
 # from one question to the next.
 SUPPORT = ("sentence_cosine", "passage_cosine", "sentence_idf_overlap", "passage_idf_missing",
-           "rarest_missing", "passage_rank")
+           "rarest_missing", "passage_rank", "quantity_unmet")
 RELATIVE = {"sentence_cosine_gap": "sentence_cosine",
             "sentence_idf_overlap_gap": "sentence_idf_overlap"}
 
@@ -130,6 +150,7 @@ class QuestionForm:
     person: bool
     reason: bool
     definition: bool
+    counted: tuple[str, ...] = ()  # stems of what "how many" counts
 
     @classmethod
     def of(cls, question: str) -> QuestionForm:
@@ -141,6 +162,7 @@ class QuestionForm:
             bool(ASKS_PERSON.search(question)),
             bool(ASKS_REASON.search(question)),
             bool(ASKS_DEFINITION.search(question.strip())),
+            _counted(question),
         )
 
     @property
@@ -153,6 +175,56 @@ class QuestionForm:
         """Why/overview-style questions want several sentences, not one fact."""
         return self.reason or bool(BROAD.search(self.text))
 
+
+
+def _stem(word: str) -> str:
+    return word.lower()[:5]
+
+
+def counted_words(question: str) -> list[str]:
+    """The words after "how many" / "how much", up to the first function word."""
+    match = COUNTED_AFTER.search(question)
+    phrase: list[str] = []
+    for word in WORD.findall(match.group(1))[:COUNT_WINDOW] if match else []:
+        if word.lower() in STOPWORDS:
+            break
+        phrase.append(word)
+    return phrase
+
+
+def _counted(question: str) -> tuple[str, ...]:
+    """The stem of the noun "how many" counts: the plural head of the words after it ("how many
+    Mexican army officers have …" counts officers), else the last of those words."""
+    phrase = counted_words(question)
+    plural = [w for w in phrase if PLURAL.search(w)]
+    head = plural[:1] or phrase[-1:]
+    return tuple(_stem(w) for w in head)
+
+
+def gives_asked_quantity(form: QuestionForm, sentence: str, heading: str = "") -> bool:
+    """The sentence gives the figure a quantity question asks for (not just any number)."""
+    if not form.quantity:
+        return False
+    if ASKS_SHARE.search(form.text):
+        return bool(SHARE.search(sentence))
+    if ASKS_MONEY.search(form.text):
+        return bool(MONEY.search(sentence))
+    if ASKS_AMOUNT.search(form.text) and DURATION.search(sentence):
+        return True
+    asked_numbers = set(re.findall(r"\d[\d,.]*", form.text))  # ".50-caliber" counts nothing
+    figures = [m for m in FIGURE.finditer(sentence) if m.group() not in asked_numbers]
+    if not form.counted or not figures:
+        return bool(figures)
+    # A list of figures under a heading that names what they count ("Guns trafficked: …").
+    if {_stem(w) for w in WORD.findall(heading)} & set(form.counted):
+        return True
+    for figure in figures:
+        after = WORD.findall(sentence[figure.end():])[:COUNT_WINDOW]
+        # Back only within the figure's own phrase: "visits and approved 4,210" is not it.
+        before = WORD.findall(PHRASE_BREAK.split(sentence[: figure.start()])[-1])[-COUNT_BACK:]
+        if {_stem(w) for w in after + before} & set(form.counted):
+            return True
+    return False
 
 
 def _weighted_share(wanted: Iterable[str], present: set[str], stats: CorpusStats) -> float:
@@ -202,6 +274,8 @@ def sentence_features(
         float(bool(FRAGMENT.match(sentence.lstrip("*#> ")))),
         float(named),
         float(form.quantity and bool(FIGURE.search(sentence))),
+        float(counted := gives_asked_quantity(form, sentence, heading)),
+        float(form.quantity and not counted),
         float(form.time and bool(DATE.search(sentence))),
         float(form.person and bool(NAME.search(sentence))),
         float(form.reason and bool(CAUSE.search(sentence))),

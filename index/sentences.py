@@ -21,7 +21,7 @@ SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“(\[§A-Z0-9])")
 # Periods that end an abbreviation, not a sentence ("U.S. Code", "H.R. 923", "No. 22-1823",
 # "633 F. Supp. 3d", "D. Ariz."): initials, and the abbreviations of names, titles, courts,
 # reporters, statutes and dates that legal and government texts use.
-_ABBREVIATIONS = (
+_ABBREVIATIONS = (  # noqa: SIM905 -- a word list reads better as words
     # titles and names
     "Mr Ms Mrs Dr Prof Hon Jr Sr St Gen Gov Lt Col Capt Sgt Maj Adm Cmdr Amb Atty Rep Reps Sen Sens"
     # organisations, courts and reporters
@@ -35,7 +35,7 @@ _ABBREVIATIONS = (
     # dotted forms
     " U.S U.S.C H.R S.Res H.Res e.g i.e v vs L F"
 ).split()
-_LOWER_ABBREVIATIONS = "approx etc al seq cf viz para paras pp p ed eds vol no".split()
+_LOWER_ABBREVIATIONS = "approx etc al seq cf viz para paras pp p ed eds vol".split()  # noqa: SIM905
 ABBREVIATION = re.compile(
     r"(?:\b[A-Z]|\b(?:" + "|".join(map(re.escape, _ABBREVIATIONS)) + r")"
     r"|\b(?i:" + "|".join(map(re.escape, _LOWER_ABBREVIATIONS)) + r"))\.$"

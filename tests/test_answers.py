@@ -198,3 +198,16 @@ def test_pointers_sponsor_lists_and_cut_sentences_are_never_quoted():
     assert _cut_by_chunk_end("The suit was filed in the District Court and then", at_end=True)
     assert not _cut_by_chunk_end("The suit was filed in the District Court.", at_end=True)
     assert not _cut_by_chunk_end("The suit was filed in the District Court (No.", at_end=False)
+
+
+def test_a_quantity_question_is_answered_by_a_figure_for_what_it_counts(casefile):
+    answer = casefile.ask("How many firearms did the office trace?")
+    assert answer.status == "answered"
+    assert "12,345" in answer.answer.split("[1]")[0]
+
+
+def test_a_quantity_question_the_corpus_gives_no_figure_for_abstains(casefile):
+    # The trace study counts firearms and percentages, never inspectors.
+    answer = casefile.ask("How many inspectors did the trace office hire for the study?")
+    assert answer.status == "no_evidence"
+    assert "no figure for the number of inspectors" in answer.answer

@@ -134,5 +134,5 @@ def test_low_support_refuses_except_across_languages():
     passage = Passage("d:v:0", "d", "d", "T", "", "government-report", "", "", None, "", 0,
                       len(text), text, 1.0)
     candidate = Candidate(0, passage, 0, len(text), text, features=[0.0] * n)
-    assert answerer._choose([candidate], 2) == []
-    assert answerer._choose([candidate], 2, cross_lingual=True) == [candidate]
+    assert answerer._choose([candidate], [candidate], 2) == []
+    assert answerer._choose([candidate], [candidate], 2, cross_lingual=True) == [candidate]

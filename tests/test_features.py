@@ -1,0 +1,35 @@
+"""What a quantity question asks for, as the answer core reads it."""
+
+import pytest
+
+from index.features import QuestionForm, gives_asked_quantity
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "gives"),
+    [
+        # the figure must count the thing asked about, not anything else in the sentence
+        ("How many site visits did the agency make?",
+         "The agency made a limited number of site visits and approved 4,210 licences.", False),
+        ("How many site visits did the agency make?",
+         "The agency made 37 site visits in the year.", True),
+        ("How many regional offices signed the letter?",
+         "Officials from nine regional offices signed it.", True),
+        # a number the question itself names is no answer ("the .30-calibre rifles")
+        ("How many .30-calibre rifles were sold?", "A .30-calibre rifle is described.", False),
+        # a share wants a proportion, a payment wants money
+        ("What share of the rifles were imported?", "About 40 percent were imported.", True),
+        ("What share of the rifles were imported?", "Some 3,000 rifles were imported.", False),
+        ("How much did the company pay to settle?", "It paid $12 million in 2020.", True),
+        ("How much did the company pay to settle?", "Over half a million guns a year.", False),
+        # under a heading that names what a list of figures counts
+        ("How many rifles cross each year?", "About 90,000 a year, by one estimate.", True),
+    ],
+)
+def test_gives_asked_quantity(question, sentence, gives):
+    heading = "Rifles crossing the border" if "cross" in question else ""
+    assert gives_asked_quantity(QuestionForm.of(question), sentence, heading) is gives
+
+
+def test_only_quantity_questions_ask_for_a_figure():
+    assert not gives_asked_quantity(QuestionForm.of("Who signed the letter?"), "Nine signed.")
