@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.answers import InvalidQuestion
-from index.settings import load_settings
+from index.settings import SettingsError, load_settings
 
 EXIT_OK, EXIT_ERROR = 0, 2
 
@@ -45,10 +45,10 @@ def _ask(args: argparse.Namespace) -> int:
     from index.service import Casefile
     from index.store import StoreUnavailable
 
-    settings = load_settings().with_overrides(
-        store=args.store, chroma_host=args.chroma_host, chroma_port=args.chroma_port
-    )
     try:
+        settings = load_settings().with_overrides(
+            store=args.store, chroma_host=args.chroma_host, chroma_port=args.chroma_port
+        )
         # Mistakes that need no corpus are caught before the models load.
         k = parse_k(args.k)
         date_range(args.since, args.until, CLI_NAMES)
@@ -77,7 +77,7 @@ def _ask(args: argparse.Namespace) -> int:
                 print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
             else:
                 print(_as_text(answer), flush=True)
-    except (CasefileError, StoreUnavailable) as exc:
+    except (CasefileError, StoreUnavailable, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK

@@ -21,7 +21,7 @@ from index.features import CorpusStats
 from index.named_documents import DocumentNumbers
 from index.passages import Hit, Passage, is_link_list
 from index.query_params import SearchFilters  # the one parser of filters; re-exported here
-from index.store import CorpusStore, DocumentRecord
+from index.store import CorpusStore, DocumentRecord, open_client
 
 if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore, QueryBundle
@@ -51,23 +51,33 @@ class HybridRetriever:
 
     # -- keeping in step with the store ----------------------------------------------------
 
-    def refresh(self, max_age: float = 0.0) -> None:
+    def refresh(self, max_age: float = 0.0, *, reopen: bool = False) -> None:
         """Reload the BM25 index if the set of committed document versions changed.
 
         Reading every document record costs tens of milliseconds on a large corpus, so callers
         on the hot path pass ``max_age``: a check younger than that many seconds is trusted.
+        ``reopen`` rebuilds on a fresh view of the store even if nothing seems to have changed.
         """
         now = time.monotonic()
-        if max_age and now - self._checked_at < max_age:
+        if not reopen and max_age and now - self._checked_at < max_age:
             return
+        first_look = self._checked_at == float("-inf")
         self._checked_at = now
+        # Document records are read from SQLite, so they show other processes' commits.
         committed = self.store.committed()
         snapshot = tuple(sorted((d, r.version) for d, r in committed.items()))
-        if snapshot == self._snapshot:
+        if snapshot == self._snapshot and not reopen:
             return
         with self._lock:
-            if snapshot == self._snapshot:
+            if snapshot == self._snapshot and not reopen:
                 return
+            if not first_look and not self.store.settings.server_mode:
+                # An embedded Chroma keeps each vector index in memory as it first read it:
+                # another process's new chunks would be missing from it ("Error finding id"
+                # for a question filtered to them). A fresh client reads the index anew.
+                self.store = CorpusStore(self.store.settings,
+                                         client=open_client(self.store.settings, fresh=True))
+                self._vector_index = None
             from llama_index.core import VectorStoreIndex
             from llama_index.retrievers.bm25 import BM25Retriever
 

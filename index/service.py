@@ -6,16 +6,20 @@ questions), follow-up handling and timing are done once.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from index.answers import Answer, Answerer, EmptyIndex, InvalidQuestion, no_evidence
 from index.language import is_spanish
+from index.passages import Hit
 from index.query_params import DEFAULT_K, parse_k
 from index.retrieval import HybridRetriever, SearchFilters
 from index.settings import Settings, load_settings
 from index.store import CorpusStore, DocumentRecord, StoreUnavailable
+
+log = logging.getLogger("casefile.service")
 
 MAX_QUESTION_CHARS = 1000
 # How stale the view of the store may be while answering: a new ingest shows up within this.
@@ -32,10 +36,16 @@ class Casefile:
         from index.extractive import ExtractiveAnswerer
 
         self.settings = settings or load_settings()
-        self.store = store or CorpusStore(self.settings)
-        self.retriever = HybridRetriever(self.store)
+        with self._store_errors():
+            self.retriever = HybridRetriever(store or CorpusStore(self.settings))
         self.answerer = answerer or ExtractiveAnswerer(lambda: self.retriever.stats)
-        self.retriever.refresh()
+        with self._store_errors():
+            self.retriever.refresh()
+
+    @property
+    def store(self) -> CorpusStore:
+        """The retriever's view of the store (renewed when another process ingests)."""
+        return self.retriever.store
 
     # -- questions -------------------------------------------------------------------------
 
@@ -62,7 +72,7 @@ class Casefile:
 
         search_query = with_context(question, history or [])
         with self._store_errors():
-            hits = self.retriever.search(search_query, k=k, filters=filters)
+            hits = self._search(search_query, k, filters)
         retrieved_at = time.perf_counter()
         if hits:
             composed = self.answerer.compose(search_query, hits)
@@ -90,20 +100,43 @@ class Casefile:
             search_query=search_query,
         )
 
+    def _search(self, query: str, k: int, filters: SearchFilters | None) -> list[Hit]:
+        try:
+            return self.retriever.search(query, k=k, filters=filters)
+        except Exception as exc:
+            if self.settings.server_mode or not _is_chroma_error(exc):
+                raise
+            # Another process committed between two looks at the embedded store, so the vector
+            # index in memory lacks chunks Chroma's metadata already lists: look again, once.
+            log.info("the embedded store changed under this process (%s); reopening it", exc)
+            self.retriever.refresh(reopen=True)
+            return self.retriever.search(query, k=k, filters=filters)
+
     @contextmanager
     def _store_errors(self) -> Iterator[None]:
-        """A server that stops answering mid-session becomes a message, not a traceback."""
+        """A store that fails mid-session becomes a message naming it, not a traceback."""
         try:
             yield
         except StoreUnavailable:
             raise
         except Exception as exc:
-            if not self.settings.server_mode:
-                raise
-            raise StoreUnavailable(
-                f"Lost the connection to the Chroma server at {self.settings.chroma_host}:"
-                f"{self.settings.chroma_port} ({type(exc).__name__}); is it still running?"
-            ) from exc
+            if self.settings.server_mode:
+                raise StoreUnavailable(self._server_failure(exc)) from exc
+            if _is_chroma_error(exc):
+                raise StoreUnavailable(
+                    f"The {self.settings.chroma_label} changed in a way this process could not "
+                    f"follow ({type(exc).__name__}: {exc}); restart the app or command."
+                ) from exc
+            raise
+
+    def _server_failure(self, exc: BaseException) -> str:
+        import httpx
+
+        where = f"the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port}"
+        if _caused_by(exc, httpx.TimeoutException):
+            return (f"No answer from {where} within {self.settings.chroma_timeout:g} s "
+                    "(CASEFILE_CHROMA_TIMEOUT); is it running and not stuck?")
+        return f"Lost the connection to {where} ({type(exc).__name__}); is it still running?"
 
     @staticmethod
     def _validate(question: str) -> tuple[str, list[str]]:
@@ -125,8 +158,28 @@ class Casefile:
 
     def documents(self) -> list[DocumentRecord]:
         # The web chat lists documents for every question (filters): same freshness as ask.
-        self.retriever.refresh(max_age=FRESHNESS_SECONDS)
+        with self._store_errors():
+            self.retriever.refresh(max_age=FRESHNESS_SECONDS)
         return sorted(self.retriever.documents.values(), key=lambda r: (r.kind, r.date, r.title))
 
     def document_text(self, doc_id: str) -> str | None:
-        return self.store.document_text(doc_id)
+        with self._store_errors():
+            return self.store.document_text(doc_id)
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """``exc`` or anything it was raised from is a ``kind`` (libraries wrap errors)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _is_chroma_error(exc: BaseException) -> bool:
+    from chromadb.errors import ChromaError
+
+    return _caused_by(exc, ChromaError)

@@ -7,6 +7,7 @@ before it imports Chroma, Gradio or the Hugging Face libraries.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -38,6 +39,9 @@ class Settings:
     store: Path = DEFAULT_STORE
     chroma_host: str | None = None
     chroma_port: int = 8000
+    # Seconds any one call to a Chroma server may take: a hung server fails the question with
+    # a message instead of holding it (and a worker of the web chat's queue).
+    chroma_timeout: float = 10.0
     collection: str = "casefile"
     # Word pieces per chunk, measured with the embedding model's own tokenizer; the model
     # truncates at 256, and the title/section header shares that budget.
@@ -64,16 +68,42 @@ class Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 
+class SettingsError(ValueError):
+    """A configuration value that cannot be used; the message names the variable."""
+
+
+def parse_login(value: str | None) -> tuple[str, str] | None:
+    """CASEFILE_LOGIN "user:password" -> (user, password); unset or empty -> no login."""
+    if not value:
+        return None
+    user, colon, password = value.partition(":")
+    if not colon or not user.strip() or not password:
+        raise SettingsError(
+            "CASEFILE_LOGIN must be user:password, both non-empty (for example "
+            "CASEFILE_LOGIN=reader:some-passphrase); unset it to serve without a login."
+        )
+    return user.strip(), password
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise SettingsError(f"{name} must be a number of seconds above 0 (got “{raw}”).")
+    return value
+
+
 def load_settings() -> Settings:
     env = os.environ
-    login = None
-    if env.get("CASEFILE_LOGIN"):  # "user:password"
-        user, _, password = env["CASEFILE_LOGIN"].partition(":")
-        login = (user, password)
+    login = parse_login(env.get("CASEFILE_LOGIN"))
     return Settings(
         store=Path(env.get("CASEFILE_STORE") or DEFAULT_STORE).expanduser(),
         chroma_host=env.get("CASEFILE_CHROMA_HOST") or None,
         chroma_port=int(env.get("CASEFILE_CHROMA_PORT", "8000")),
+        chroma_timeout=_seconds(env, "CASEFILE_CHROMA_TIMEOUT", 10.0),
         collection=env.get("CASEFILE_COLLECTION", "casefile"),
         chunk_size=int(env.get("CASEFILE_CHUNK_SIZE", "200")),
         chunk_overlap=int(env.get("CASEFILE_CHUNK_OVERLAP", "30")),

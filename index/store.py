@@ -14,6 +14,7 @@ half-written, and the next run deletes the leftovers (``repair``).
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
 COSINE = {"hnsw": {"space": "cosine"}}
+log = logging.getLogger("casefile.store")
 
 
 class StoreUnavailable(RuntimeError):
@@ -65,31 +67,84 @@ class DocumentRecord:
         return cls(**values)
 
 
-def open_client(settings: Settings) -> chromadb.ClientAPI:
+def open_client(settings: Settings, *, fresh: bool = False) -> chromadb.ClientAPI:
+    """A Chroma client for the configured store.
+
+    Server mode: every call is bounded by ``settings.chroma_timeout``, so a hung server fails a
+    question in seconds instead of holding it. Embedded: ``fresh`` opens a new Chroma system for
+    the folder instead of the one this process shares; chromadb keeps each collection's vector
+    index in memory and never re-reads it, so only a fresh system sees another process's writes.
+    """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.server_mode:
-        try:
-            client = chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-            )
-            client.heartbeat()
-        except Exception as exc:  # chromadb raises several types for a refused connection
-            raise StoreUnavailable(
-                f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
-                f" ({type(exc).__name__}). Start it with `chroma run --host {settings.chroma_host}"
-                f" --port {settings.chroma_port} --path DIR`, or unset CASEFILE_CHROMA_HOST to use"
-                " the embedded store."
-            ) from exc
-        return client
+        return _server_client(settings, chroma_settings)
     try:
         settings.store.mkdir(parents=True, exist_ok=True)
         path = str(settings.store / "chroma")
+        if fresh:
+            return _fresh_persistent_client(path, chroma_settings)
         return chromadb.PersistentClient(path=path, settings=chroma_settings)
     except Exception as exc:
         raise StoreUnavailable(f"Cannot open the Chroma store at {settings.store}: {exc}") from exc
+
+
+def _server_client(settings: Settings, chroma_settings: Any) -> chromadb.ClientAPI:
+    import chromadb
+    import httpx
+    from chromadb.api.base_http_client import BaseHTTPClient
+
+    timeout = httpx.Timeout(settings.chroma_timeout)
+    url = BaseHTTPClient.resolve_url(str(settings.chroma_host), False, "/api/v2",
+                                     settings.chroma_port)
+    try:
+        # chromadb's client has no timeout (its httpx session is built with timeout=None) and
+        # its constructor already calls the server: knock first, with ours.
+        httpx.get(f"{url}/heartbeat", timeout=timeout).raise_for_status()
+        client = chromadb.HttpClient(
+            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+        )
+        _bound_server_calls(client, timeout)
+        client.heartbeat()
+    except Exception as exc:  # chromadb raises several types for a refused connection
+        raise StoreUnavailable(
+            f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+            f" ({type(exc).__name__}). Start it with `chroma run --host {settings.chroma_host}"
+            f" --port {settings.chroma_port} --path DIR`, or unset CASEFILE_CHROMA_HOST to use"
+            " the embedded store."
+        ) from exc
+    return client
+
+
+def _bound_server_calls(client: chromadb.ClientAPI, timeout: Any) -> None:
+    """Put the timeout on the session chromadb (1.5) sends every request through; it offers no
+    setting for it (chroma-core/chroma#5805)."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if not isinstance(session, httpx.Client):
+        log.warning("cannot bound Chroma server calls: chromadb no longer keeps an httpx "
+                    "session at client._server._session; a hung server will hold questions")
+        return
+    session.timeout = timeout
+
+
+def _fresh_persistent_client(path: str, chroma_settings: Any) -> chromadb.ClientAPI:
+    """A PersistentClient on a new Chroma system. The new system takes the folder's place in
+    chromadb's per-process registry, so later clients share it; clients of the old one keep
+    working (it is not stopped) until they are dropped."""
+    from chromadb.api import ServerAPI
+    from chromadb.api.client import Client
+    from chromadb.config import System
+
+    chroma_settings.persist_directory = path
+    chroma_settings.is_persistent = True
+    system = System(chroma_settings)
+    system.instance(ServerAPI)
+    system.start()
+    return Client.from_system(system)
 
 
 class CorpusStore:

@@ -114,6 +114,9 @@ class Handlers:
             text = self.casefile.document_text(doc_id)
             html = viewer.viewer_html(source, text, self._records().get(doc_id))
             return gr.update(visible=True), html, viewer.citation_text(source.passage)
+        except StoreUnavailable as exc:
+            log.warning("opening source %r: %s", ref, exc)
+            return gr.update(visible=True), f'<p class="cf-warn">{esc(str(exc))}</p>', ""
         except Exception:
             log.exception("opening source %r failed", ref)
             return gr.update(visible=True), (
