@@ -65,6 +65,29 @@ class Citation:
 
 
 @dataclass
+class AnswerSentence:
+    """One sentence of an answer and how it stands against its sources. A quoted (extractive)
+    sentence is supported by construction; a generated one is checked (index/llm/verify.py)."""
+
+    text: str  # without its [n] markers
+    citations: list[int]  # the citation numbers it carries (none when unsupported)
+    supported: bool
+    support_score: float  # the support model's probability (index/ranker.py)
+    flag: str = ""  # why it is not supported, shown after it: "not found in the cited source"
+
+    @property
+    def shown(self) -> str:
+        """The sentence as it stands in the answer text."""
+        if self.supported:
+            return f"{self.text} " + "".join(f"[{n}]" for n in self.citations)
+        return f"{self.text} ({self.flag})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "citations": self.citations, "supported": self.supported,
+                "support_score": round(self.support_score, 4), "flag": self.flag}
+
+
+@dataclass
 class Composed:
     """What an answerer returns: the text with [n] markers and the citations they point at."""
 
@@ -73,6 +96,9 @@ class Composed:
     citations: list[Citation] = field(default_factory=list)
     related: list[Passage] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    backend: str = "extractive"  # what wrote the answer: "extractive", "openai", "ollama", "local"
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)  # the backend's own steps
 
 
 @dataclass
@@ -86,6 +112,8 @@ class Answer:
     notices: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     search_query: str = ""  # the question as searched (with a follow-up's context)
+    backend: str = "extractive"
+    sentences: list[AnswerSentence] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         brief = lambda p: {  # noqa: E731
@@ -107,6 +135,8 @@ class Answer:
                          "kind_label": p.kind_label, "date": p.date} for p in self.related],
             "notices": self.notices,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "backend": self.backend,
+            "sentences": [s.to_dict() for s in self.sentences],
         }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from index.answers import Answer, Answerer, EmptyIndex, InvalidQuestion, no_evidence
@@ -33,12 +33,13 @@ class Casefile:
         store: CorpusStore | None = None,
         answerer: Answerer | None = None,
     ) -> None:
-        from index.extractive import ExtractiveAnswerer
+        from index.llm import make_answerer
 
         self.settings = settings or load_settings()
         with self._store_errors():
             self.retriever = HybridRetriever(store or CorpusStore(self.settings))
-        self.answerer = answerer or ExtractiveAnswerer(lambda: self.retriever.stats)
+        # Extractive unless CASEFILE_LLM names a generative backend (index/llm/).
+        self.answerer = answerer or make_answerer(self.settings, lambda: self.retriever.stats)
         with self._store_errors():
             self.retriever.refresh()
 
@@ -56,8 +57,10 @@ class Casefile:
         k: int = DEFAULT_K,
         filters: SearchFilters | None = None,
         history: list[str] | None = None,
+        on_token: Callable[[str], None] | None = None,
     ) -> Answer:
-        """Answer ``question``; ``history`` holds the user's earlier questions in this chat."""
+        """Answer ``question``; ``history`` holds the user's earlier questions in this chat;
+        ``on_token`` receives a generative backend's draft as it is written."""
         started = time.perf_counter()
         question, notices = self._validate(question)
         k = parse_k(k)
@@ -75,7 +78,9 @@ class Casefile:
             hits = self._search(search_query, k, filters)
         retrieved_at = time.perf_counter()
         if hits:
-            composed = self.answerer.compose(search_query, hits)
+            streaming = getattr(self.answerer, "compose_streaming", None)
+            composed = (streaming(search_query, hits, on_token) if on_token and streaming
+                        else self.answerer.compose(search_query, hits))
         else:
             composed = no_evidence(hits, "Nothing in the corpus matches this question.")
         done = time.perf_counter()
@@ -93,11 +98,14 @@ class Casefile:
             related=composed.related,
             notices=notices + composed.notices,
             timings_ms={
+                **composed.timings_ms,
                 "retrieve": (retrieved_at - started) * 1000,
                 "answer": (done - retrieved_at) * 1000,
                 "total": (done - started) * 1000,
             },
             search_query=search_query,
+            backend=composed.backend,
+            sentences=composed.sentences,
         )
 
     def _search(self, query: str, k: int, filters: SearchFilters | None) -> list[Hit]:

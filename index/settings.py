@@ -52,6 +52,15 @@ class Settings:
     # Where `python -m ingest add` puts new documents (git-ignored: third-party text).
     add_dir: Path = PROJECT_ROOT / "corpus"
     login: tuple[str, str] | None = None
+    # Generative answers (index/llm/): "" (off: extractive answers), "openai", "ollama" or
+    # "local". Empty base URL / timeout mean the backend's own default.
+    llm: str = ""
+    llm_base_url: str = ""
+    llm_model: str = ""  # the server's model name, or the GGUF file for "local"
+    llm_api_key: str = ""
+    llm_timeout: float | None = None  # seconds to wait for the first token and each next one
+    llm_threads: int = 2  # CPU threads of the local model
+    llm_max_tokens: int = 400
 
     @property
     def server_mode(self) -> bool:
@@ -66,6 +75,17 @@ class Settings:
     def with_overrides(self, **overrides: object) -> Settings:
         """Apply CLI flags; None means 'flag not given'."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _optional_number(value: str | None) -> float | None:
+    """Unset -> None (the default applies); not a number -> NaN, which the user of the value
+    refuses with a message naming the variable (index/llm/backends.py)."""
+    if not (value or "").strip():
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return float("nan")
 
 
 class SettingsError(ValueError):
@@ -113,4 +133,11 @@ def load_settings() -> Settings:
         if env.get("CASEFILE_ADD_DIR")
         else PROJECT_ROOT / "corpus",
         login=login,
+        llm=env.get("CASEFILE_LLM", "").strip().lower(),
+        llm_base_url=env.get("CASEFILE_LLM_BASE_URL", ""),
+        llm_model=env.get("CASEFILE_LLM_MODEL", ""),
+        llm_api_key=env.get("CASEFILE_LLM_API_KEY", ""),
+        llm_timeout=_optional_number(env.get("CASEFILE_LLM_TIMEOUT")),
+        llm_threads=int(env.get("CASEFILE_LLM_THREADS", "2")),
+        llm_max_tokens=int(env.get("CASEFILE_LLM_MAX_TOKENS", "400")),
     )

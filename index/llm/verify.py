@@ -1,0 +1,303 @@
+"""Check a generated answer sentence by sentence against the passages it cites.
+
+A sentence stands as supported only when
+1. it cites at least one passage that was in the prompt (``[7]`` of four passages is removed);
+2. every figure and name in it appears in its cited passages (with their title, publisher and
+   section): embeddings do not tell "12 years" from "20 years", words do;
+3. the answer core's support model (index/ranker.py) rates one of the cited passage's
+   sentences as evidence for it at or above the calibrated threshold ``abstain_below``. The
+   generated sentence takes the place of the question: the same generic features
+   (index/features.py) say whether the passage holds what the sentence says.
+Citations are then renumbered 1, 2, … in order of first use, only to passages that support a
+sentence; an unsupported sentence keeps no marker and carries its flag instead.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from index.answers import AnswerSentence, Citation
+from index.features import (
+    STOPWORDS,
+    WORD,
+    CorpusStats,
+    QuestionForm,
+    add_relative,
+    sentence_features,
+    terms,
+)
+from index.language import is_spanish
+from index.passages import Hit
+from index.ranker import SentenceRanker
+from index.sentences import HEADING, sentences
+
+# "[2]", "[1, 3]", "[1][2]", "[2-3]", "[Passage 2]": what models write for a citation.
+MARKER = re.compile(r"\[\s*(?:passages?\s*)?(\d+(?:\s*(?:[,;]|–|-|and)\s*\d+)*)\s*\]", re.I)
+PREAMBLE = re.compile(r"^\s*(?:answer|respuesta)\s*:\s*", re.I)
+NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
+SPELLED = {
+    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
+    "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
+    "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60",
+    "seventy": "70", "eighty": "80", "ninety": "90", "hundred": "100",
+}  # "one" is left out: "one of the …" is prose, not a figure
+CAPITALISED = re.compile(r"[A-Z][^\W_]*(?:[.'’-][^\W_]+)*")
+# Words that open a sentence with a capital without naming anything.
+OPENERS = STOPWORDS | {"according", "under", "however", "although", "because", "after",
+                       "during", "both", "while", "in", "según", "además", "sin", "con"}
+SAYS_NO_ANSWER = re.compile(r"\b(?:do(?:es)? not|don't|doesn't|cannot|can't|no)\b[^.]*\b(?:answer|"
+                            r"mention|say|state|contain|information|address)|\bno (?:se )?"
+                            r"(?:responden?|mencionan?|dicen?)\b", re.I)
+
+UNCITED = "no source cited"
+NO_SUCH_SOURCE = "its citation points at no passage"
+NOT_FOUND = "not found in the cited source"
+
+
+@dataclass
+class Claim:
+    """A generated sentence with the passage numbers it cites, as the model wrote them."""
+
+    text: str
+    cited: list[int] = field(default_factory=list)
+
+
+@dataclass
+class SourceView:
+    """What the verifier needs of one prompt passage, computed once per answer."""
+
+    hit: Hit
+    spans: list[tuple[int, int, str]]  # quotable sentences: offsets in the passage, plain text
+    heading: str
+    numbers: set[str]
+    words: set[str]
+
+
+@dataclass
+class Verdict:
+    text: str
+    cited: list[int]  # prompt numbers that support it
+    supported: bool
+    score: float
+    flag: str = ""
+    evidence: dict[int, int] = field(default_factory=dict)  # prompt number -> its best span
+
+
+@dataclass
+class Verified:
+    answer: str
+    sentences: list[AnswerSentence]
+    citations: list[Citation]
+    removed_markers: list[int]  # numbers the model cited that no passage had
+    says_no_answer: bool  # nothing cited, and the text says the passages do not answer
+
+    @property
+    def supported(self) -> int:
+        return sum(s.supported for s in self.sentences)
+
+
+def split_claims(text: str) -> list[Claim]:
+    """Sentences of the generated text with their markers; "… 12 years. [2]" and
+    "… 12 years [2]." both give the marker to that sentence."""
+    from index.extractive import plain
+
+    text = PREAMBLE.sub("", text.strip())
+    claims: list[Claim] = []
+    for start, end in sentences(text):
+        piece = text[start:end]
+        if HEADING.match(piece):
+            continue
+        leading = re.match(rf"^\s*(?:{MARKER.pattern}[\s.]*)+", piece, re.I)
+        if leading and claims:  # markers that open a piece close the sentence before it
+            claims[-1].cited += _numbers(leading.group(0))
+            piece = piece[leading.end():]
+        cited = _numbers(piece)
+        body = plain(MARKER.sub("", piece))
+        body = re.sub(r"\s+([.,;:!?])", r"\1", body).strip()
+        if not re.search(r"[^\W\d_]", body):
+            if claims:
+                claims[-1].cited += cited
+            continue
+        claims.append(Claim(body, cited))
+    for claim in claims:
+        claim.cited = list(dict.fromkeys(claim.cited))
+    return claims
+
+
+def _numbers(markers: str) -> list[int]:
+    out: list[int] = []
+    for group in MARKER.findall(markers):
+        for part in re.split(r"\s*(?:[,;]|and)\s*", group):
+            if re.fullmatch(r"\d+\s*[–-]\s*\d+", part):
+                low, high = map(int, re.split(r"\s*[–-]\s*", part))
+                out.extend(range(low, min(high, low + 20) + 1))
+            elif part.strip().isdigit():
+                out.append(int(part))
+    return out
+
+
+def figures(text: str) -> set[str]:
+    """Numbers in a text, normalised ("12,345" -> "12345", "twelve" -> "12", "15%" -> "15")."""
+    found = {n.replace(",", "").rstrip(".") for n in NUMBER.findall(text)}
+    found = {n[:-2] if n.endswith(".0") else n for n in found}
+    found |= {SPELLED[w] for w in re.findall(r"[a-z]+", text.lower()) if w in SPELLED}
+    return found
+
+
+def names(text: str) -> list[str]:
+    """Capitalised words that name something. The word that opens the sentence counts only
+    when it looks like a name (an acronym, or the first of several capitalised words):
+    "Investigators found" opens with an ordinary word, "Fixture Accountability Office" not."""
+    out = []
+    matches = list(CAPITALISED.finditer(text))
+    for i, match in enumerate(matches):
+        word = match.group()
+        if len(word) < 2 or word.lower() in OPENERS:
+            continue
+        if match.start() == len(text) - len(text.lstrip()) and not word.isupper():
+            after = text[match.end():].lstrip()
+            if not (i + 1 < len(matches) and matches[i + 1].start() == len(text) - len(after)):
+                continue
+        out.append(word)
+    return out
+
+
+class Verifier:
+    def __init__(self, ranker: SentenceRanker, stats: CorpusStats) -> None:
+        self.ranker = ranker
+        self.stats = stats
+        self._vectors: dict[str, tuple[float, ...]] = {}  # this answer's texts, embedded once
+
+    def check(self, text: str, hits: list[Hit]) -> Verified:
+        """``hits`` are the prompt's passages in prompt order: ``[n]`` is ``hits[n - 1]``."""
+        claims = split_claims(text)
+        sources = [self._view(h) for h in hits]
+        cited = sorted({n for c in claims for n in c.cited if 1 <= n <= len(hits)})
+        self._vectors = self._embed([c.text for c in claims], [sources[n - 1] for n in cited])
+        verdicts = [self._judge(c, self._vectors[c.text], sources) for c in claims]
+        removed = sorted({n for c in claims for n in c.cited if not 1 <= n <= len(hits)})
+        cited_any = any(1 <= n <= len(hits) for c in claims for n in c.cited)
+        says_no = not cited_any and bool(SAYS_NO_ANSWER.search(text))
+        return self._renumber(verdicts, sources, removed, says_no)
+
+    # -- one sentence ----------------------------------------------------------------------
+
+    def _judge(self, claim: Claim, vector: tuple[float, ...], sources: list[SourceView]) -> Verdict:
+        valid = [n for n in claim.cited if 1 <= n <= len(sources)]
+        if not valid:
+            return Verdict(claim.text, [], False, 0.0, NO_SUCH_SOURCE if claim.cited else UNCITED)
+        cited = [sources[n - 1] for n in valid]
+        numbers = set().union(*(s.numbers for s in cited))
+        words = set().union(*(s.words for s in cited))
+        cross_lingual = is_spanish(claim.text)
+        missing = [f for f in figures(claim.text) if f not in numbers]
+        # A Spanish sentence translates names ("Estados Unidos"): only acronyms and figures are
+        # checked literally, and the support model (which weighs shared words) is not asked.
+        missing += [w for w in names(claim.text)
+                    if (not cross_lingual or w.isupper()) and not terms(w) <= words]
+        scored = {n: self._support(claim.text, vector, sources[n - 1]) for n in valid}
+        best = max(score for score, _ in scored.values())
+        if missing:
+            return Verdict(claim.text, [], False, best, NOT_FOUND)
+        kept = [n for n in valid if cross_lingual or scored[n][0] >= self.ranker.abstain_below]
+        if not kept:
+            return Verdict(claim.text, [], False, best, NOT_FOUND)
+        return Verdict(claim.text, kept, True, best, evidence={n: scored[n][1] for n in kept})
+
+    def _support(
+        self, claim: str, vector: tuple[float, ...], source: SourceView
+    ) -> tuple[float, int]:
+        """The support model's best score over the passage's sentences, with the claim in the
+        place of the question, and which sentence gave it."""
+        if not source.spans:
+            return 0.0, -1
+        form = QuestionForm.of(claim)
+        texts = [plain for _, _, plain in source.spans]
+        span_vectors = [self._vectors[t] for t in texts]
+        topic = self._vectors[source.heading]
+        passage = _mean(span_vectors)
+        rows = []
+        for i, (_, _, sentence) in enumerate(source.spans):
+            rows.append(sentence_features(
+                form, self.stats, sentence=sentence, heading=source.hit.passage.section,
+                passage_text=source.hit.passage.text, title=source.hit.passage.title,
+                sentence_cosine=_dot(vector, span_vectors[i]),
+                heading_cosine=_dot(vector, topic), passage_cosine=_dot(vector, passage),
+                passage_keyword=1.0, rank=0, first=i == 0, named=source.hit.named,
+            ))
+        add_relative(rows)
+        scores = [self.ranker.supported(r) for r in rows]
+        # The sentence to highlight is the one that holds the claim's figures and names
+        # ("12 years"), even when a wordier neighbour scores higher.
+        facts = figures(claim) | {t for w in names(claim) for t in terms(w)}
+        held = [len(facts & (figures(text) | terms(text))) for text in texts]
+        shown = max(range(len(scores)), key=lambda i: (held[i], scores[i]))
+        return max(scores), shown
+
+    # -- the passages ----------------------------------------------------------------------
+
+    @staticmethod
+    def _view(hit: Hit) -> SourceView:
+        from index.extractive import plain
+
+        p = hit.passage
+        spans = []
+        for start, end in sentences(p.text):
+            piece = p.text[start:end]
+            if not HEADING.match(piece) and len(WORD.findall(piece)) >= 3:
+                spans.append((start, end, plain(piece)))
+        described = " ".join([p.text, p.title, p.publisher, p.section, p.kind_label,
+                              *(o.title for o in hit.also_in)])
+        return SourceView(hit, spans, p.section or p.title, figures(described), terms(described))
+
+    @staticmethod
+    def _embed(claims: list[str], cited: list[SourceView]) -> dict[str, tuple[float, ...]]:
+        """Vectors of the claims and of the cited passages' sentences and headings, in one
+        batch through the extractive answerer's cache (which holds most passage sentences
+        already: it read the same passages a moment before)."""
+        from index.extractive import _sentence_vectors
+
+        texts = list(dict.fromkeys([*claims, *(t for s in cited for _, _, t in s.spans),
+                                    *(s.heading for s in cited)]))
+        return dict(zip(texts, _sentence_vectors(texts))) if texts else {}
+
+    # -- the answer ------------------------------------------------------------------------
+
+    def _renumber(self, verdicts: list[Verdict], sources: list[SourceView], removed: list[int],
+                  says_no: bool) -> Verified:
+        numbers: dict[int, int] = {}  # prompt number -> shown number
+        citations: list[Citation] = []
+        out: list[AnswerSentence] = []
+        for verdict in verdicts:
+            shown = []
+            for n in verdict.cited:
+                if n not in numbers:
+                    numbers[n] = len(numbers) + 1
+                    citations.append(_citation(numbers[n], sources[n - 1], verdict.evidence[n]))
+                shown.append(numbers[n])
+            out.append(AnswerSentence(verdict.text, shown, verdict.supported, verdict.score,
+                                      verdict.flag))
+        return Verified(" ".join(s.shown for s in out), out, citations, removed, says_no)
+
+
+def _citation(n: int, source: SourceView, span: int) -> Citation:
+    passage = source.hit.passage
+    start, end, _ = source.spans[span]
+    return Citation(n=n, passage=passage, sentence=passage.text[start:end],
+                    sentence_start=passage.start_char + start,
+                    sentence_end=passage.start_char + end, also_in=source.hit.also_in)
+
+
+def _dot(a: list[float] | tuple[float, ...], b: list[float] | tuple[float, ...]) -> float:
+    return sum(x * y for x, y in zip(a, b))
+
+
+def _mean(vectors: list[tuple[float, ...]]) -> list[float]:
+    """The passage's direction: the normalised mean of its sentence vectors (the chunk's own
+    vector lives in Chroma; its sentences' are cached here already)."""
+    total = [sum(col) for col in zip(*vectors)]
+    norm = math.sqrt(sum(x * x for x in total)) or 1.0
+    return [x / norm for x in total]

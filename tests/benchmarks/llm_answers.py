@@ -1,0 +1,211 @@
+"""Generative answers measured: the verifier's cost, and the local model on this machine.
+
+    .venv/bin/python tests/benchmarks/llm_answers.py verify [--store DIR] [--questions FILE]
+    .venv/bin/python tests/benchmarks/llm_answers.py local [--sample N] [--threads T] [--show]
+
+``verify``: for every answerable question, the five prompt passages and an answer of five
+sentences, one per passage (its longest sentence, reworded at the start, cited), checked by
+the verifier as the generative answerer does, after the extractive pass has run (so passage
+sentences are embedded, the generated ones are not). Then the same answers served by the
+scripted OpenAI-compatible server (tests/llm_fakes.py) through the whole generative path, to
+show what it adds to an extractive answer apart from the model itself.
+
+``local``: the packaged Qwen2.5-Coder-1.5B (``python -m index.llm.model_file``) answers a
+spread sample of the questions: time to first token, prompt and generation tokens/s, and which
+share of generated sentences the verifier rejects. About a minute per question on 2 cores:
+keep the sample small. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(PROJECT))  # tests.llm_fakes
+
+from index.settings import PROJECT_ROOT, load_settings  # noqa: E402
+
+DEFAULT_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def load_questions(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def casefile_for(settings):
+    from index.service import Casefile
+    from index.store import CorpusStore
+    from ingest.cli import run_ingest
+
+    if CorpusStore(settings).chunk_count() == 0:
+        run_ingest(settings, [p for p in settings.corpus if p.exists()], as_json=True)
+    return Casefile(settings)
+
+
+# -- verify -----------------------------------------------------------------------------------
+
+
+def faithful_answer(hits) -> str:
+    """One sentence per passage, taken from it and reworded at the start, cited: what a
+    well-behaved model writes, so the verifier's cost (and any false rejection) shows."""
+    from index.extractive import plain
+    from index.sentences import HEADING, sentences
+
+    lines = []
+    for n, hit in enumerate(hits, 1):
+        text = hit.passage.text
+        pieces = [plain(text[a:b]) for a, b in sentences(text) if not HEADING.match(text[a:b])]
+        longest = max(pieces, key=len, default=hit.passage.title).rstrip(".;: ")
+        lines.append(f"The source states that {longest[:1].lower()}{longest[1:]} [{n}].")
+    return " ".join(lines)
+
+
+def bench_verify(args) -> None:
+    from index.llm.prompt import PROMPT_PASSAGES
+    from index.llm.verify import Verifier
+    from tests.llm_fakes import FakeLLMServer, Reply
+
+    settings = load_settings().with_overrides(store=args.store)
+    casefile = casefile_for(settings)
+    questions = [q["question"] for q in load_questions(args.questions) if q.get("answerable")]
+    extractive = casefile.answerer
+    timings, sentences, rejected, scripted = [], 0, 0, {}
+    for question in questions:
+        hits = casefile.retriever.search(question, k=8)
+        extractive.compose(question, hits)  # as in the real path: passages embedded here
+        shown = hits[:PROMPT_PASSAGES]
+        answer = faithful_answer(shown)
+        scripted[question] = answer
+        verifier = Verifier(extractive.ranker, casefile.retriever.stats)
+        start = time.perf_counter()
+        checked = verifier.check(answer, shown)
+        timings.append((time.perf_counter() - start) * 1000)
+        sentences += len(checked.sentences)
+        rejected += len(checked.sentences) - checked.supported
+    print(f"verification, {len(questions)} answers x {PROMPT_PASSAGES} sentences x "
+          f"{PROMPT_PASSAGES} passages: p50 {statistics.median(timings):.1f} ms, "
+          f"p95 {percentile(timings, 0.95):.1f} ms, max {max(timings):.1f} ms (target <= 50)")
+    print(f"  faithful sentences rejected: {rejected}/{sentences} "
+          f"({rejected / max(sentences, 1):.0%})")
+
+    server = FakeLLMServer()
+
+    def script(messages):
+        asked = re.search(r"Question: (.*)\nAnswer:", messages[-1]["content"], re.S).group(1)
+        return Reply(scripted[asked])
+
+    server.script = script
+    from index.service import Casefile
+
+    generative = Casefile(replace(settings, llm="openai", llm_base_url=f"{server.url}/v1",
+                                  llm_model="fake", llm_timeout=30.0))
+    generative.ask(questions[0])  # builds the HTTP client
+    plain_ms, path_ms = [], []
+    for question in questions:
+        start = time.perf_counter()
+        extractive.compose(question, casefile.retriever.search(question, k=8))
+        plain_ms.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        answer = generative.ask(question)
+        path_ms.append((time.perf_counter() - start) * 1000)
+        assert answer.backend == "openai", answer.notices
+    server.close()
+    print(f"full ask via the scripted server: p50 {statistics.median(path_ms):.0f} ms "
+          f"(extractive retrieve+compose p50 {statistics.median(plain_ms):.0f} ms)")
+
+
+# -- local ------------------------------------------------------------------------------------
+
+
+def spread(items: list[dict], n: int) -> list[dict]:
+    """n questions spread over the file (it is grouped by type), answerable ones first."""
+    answerable = [q for q in items if q.get("answerable")]
+    step = max(1, len(answerable) // max(n, 1))
+    return answerable[::step][:n]
+
+
+def bench_local(args) -> None:
+    from index.llm.model_file import DEFAULT_OUT
+
+    model = args.model or DEFAULT_OUT
+    settings = replace(load_settings().with_overrides(store=args.store), llm="local",
+                       llm_model=str(model), llm_threads=args.threads, llm_timeout=600.0)
+    casefile = casefile_for(settings)
+    llm = casefile.answerer.backend.llm
+    load_start = time.perf_counter()
+    llm.load()
+    print(f"model {Path(model).name}: loaded in {time.perf_counter() - load_start:.1f} s, "
+          f"{args.threads} thread(s)")
+    rows = []
+    for item in spread(load_questions(args.questions), args.sample):
+        pieces: list[str] = []
+        answer = casefile.ask(item["question"], on_token=pieces.append)
+        t = answer.timings_ms
+        first, total = t.get("first_token", 0) / 1000, t.get("generate", 0) / 1000
+        generated = answer.backend == "local"
+        rows.append({
+            "type": item.get("type"), "prompt_tokens": llm.last_prompt_tokens,
+            "first_token_s": first, "tokens": len(pieces),
+            "prompt_tps": llm.last_prompt_tokens / first if first else 0.0,
+            "gen_tps": (len(pieces) - 1) / (total - first) if total > first else 0.0,
+            "sentences": len(answer.sentences) if generated else 0,
+            "supported": sum(s.supported for s in answer.sentences) if generated else 0,
+            "flags": [s.flag for s in answer.sentences if not s.supported] if generated else [],
+            "outcome": answer.status if generated else ("fallback" if pieces else "abstained"),
+            "verify_ms": t.get("verify", 0.0),
+        })
+        r = rows[-1]
+        print(f"- {r['type']:12s} prompt {r['prompt_tokens']:5d} tok, first token "
+              f"{r['first_token_s']:5.1f} s ({r['prompt_tps']:4.1f} tok/s), {r['tokens']:3d} tok "
+              f"at {r['gen_tps']:4.1f} tok/s; sentences {r['supported']}/{r['sentences']} "
+              f"supported; {r['outcome']}; verify {r['verify_ms']:.0f} ms", flush=True)
+        if args.show:
+            print("    draft: " + "".join(pieces).replace("\n", " "))
+            print("    shown: " + answer.answer.replace("\n", " "))
+            for notice in answer.notices:
+                print(f"    note: {notice}")
+    ran = [r for r in rows if r["tokens"]]
+    if not ran:
+        return
+    total = sum(r["sentences"] for r in ran)
+    flagged = sum(r["sentences"] - r["supported"] for r in ran)
+    flags = [f for r in ran for f in r["flags"]]
+    print(f"\n{len(rows)} questions, {len(ran)} generated: first token median "
+          f"{statistics.median(r['first_token_s'] for r in ran):.1f} s, prompt "
+          f"{statistics.median(r['prompt_tokens'] for r in ran):.0f} tok at "
+          f"{statistics.median(r['prompt_tps'] for r in ran):.1f} tok/s, generation "
+          f"{statistics.median(r['gen_tps'] for r in ran):.1f} tok/s")
+    print(f"verifier rejected {flagged}/{total} generated sentences ({flagged / max(total, 1):.0%})"
+          f": " + ", ".join(f"{flags.count(f)} {f}" for f in sorted(set(flags))))
+    print("outcomes: " + ", ".join(f"{o} {sum(r['outcome'] == o for r in rows)}"
+                                   for o in sorted({r["outcome"] for r in rows})))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", choices=("verify", "local"))
+    parser.add_argument("--store", type=Path)
+    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--sample", type=int, default=5, help="local: questions to answer")
+    parser.add_argument("--threads", type=int, default=2, help="local: CPU threads")
+    parser.add_argument("--model", type=Path, help="local: GGUF file (default: assembled one)")
+    parser.add_argument("--show", action="store_true", help="local: print drafts and answers")
+    args = parser.parse_args()
+    bench_verify(args) if args.mode == "verify" else bench_local(args)
+
+
+if __name__ == "__main__":
+    main()
