@@ -49,6 +49,9 @@ class Settings:
     chunk_overlap: int = 30
     corpus: tuple[Path, ...] = field(default_factory=lambda: DEFAULT_CORPUS)
     embed_batch_size: int = 32
+    # A document that would make more chunks than this is refused before it is embedded: it
+    # would cost minutes of embedding and crowd every other document out of the results.
+    max_doc_chunks: int = 5000
     # Where `python -m ingest add` puts new documents (git-ignored: third-party text).
     add_dir: Path = PROJECT_ROOT / "corpus"
     login: tuple[str, str] | None = None
@@ -129,6 +132,7 @@ def load_settings() -> Settings:
         chunk_overlap=int(env.get("CASEFILE_CHUNK_OVERLAP", "30")),
         corpus=_env_paths(env.get("CASEFILE_CORPUS")) or DEFAULT_CORPUS,
         embed_batch_size=int(env.get("CASEFILE_EMBED_BATCH", "32")),
+        max_doc_chunks=int(env.get("CASEFILE_MAX_DOC_CHUNKS", "5000")),
         add_dir=Path(env["CASEFILE_ADD_DIR"]).expanduser()
         if env.get("CASEFILE_ADD_DIR")
         else PROJECT_ROOT / "corpus",

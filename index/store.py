@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from index.settings import Settings
 
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 
 COSINE = {"hnsw": {"space": "cosine"}}
 log = logging.getLogger("casefile.store")
+WHERE_TERMS = 100  # documents per ``$or`` filter (SQLite's expression depth limit is 1,000)
+T = TypeVar("T")
 
 
 class StoreUnavailable(RuntimeError):
@@ -148,9 +152,17 @@ def _fresh_persistent_client(path: str, chroma_settings: Any) -> chromadb.Client
 
 
 class CorpusStore:
-    def __init__(self, settings: Settings, client: chromadb.ClientAPI | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        client: chromadb.ClientAPI | None = None,
+        guard: Callable[[], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.client = client or open_client(settings)
+        # Called before every write: the ingest lease raises there once another writer owns
+        # the store, so a writer that lost it stops before it changes anything more.
+        self.guard = guard or (lambda: None)
         self.chunks = self.client.get_or_create_collection(
             settings.collection, configuration=COSINE
         )
@@ -163,6 +175,11 @@ class CorpusStore:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         return ChromaVectorStore(chroma_collection=self.chunks)
+
+    @cached_property
+    def max_batch(self) -> int:
+        """Records per Chroma call: the client's own limit (5,461 for a SQLite-backed store)."""
+        return self.client.get_max_batch_size()
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -183,9 +200,29 @@ class CorpusStore:
     def chunk_count(self) -> int:
         return self.chunks.count()
 
+    def chunk_counts(self, versions: list[str] | None = None) -> Counter[tuple[str, str]]:
+        """Stored chunks per (doc_id, version), of these versions or of all. Ids only: a chunk
+        id is ``<doc_id>:<version>:<n>`` (``ingest.chunking``)."""
+        if versions is not None and not versions:
+            return Counter()
+        where = None if versions is None else {"version": {"$in": sorted(set(versions))}}
+        ids = self.chunks.get(where=where, include=[])["ids"]
+        return Counter(tuple(chunk_id.rsplit(":", 2)[:2]) for chunk_id in ids)
+
+    def incomplete(self) -> dict[str, tuple[DocumentRecord, int]]:
+        """Committed documents whose chunks are not all in the store: doc_id → (record, chunks
+        stored). Only a writer that broke the protocol, or a delete by hand, leaves one."""
+        counts = self.chunk_counts()
+        return {
+            doc_id: (record, counts[(doc_id, record.version)])
+            for doc_id, record in self.committed().items()
+            if counts[(doc_id, record.version)] != record.chunk_count
+        }
+
     # -- writing (the commit protocol) ---------------------------------------------------------
-    # Each step takes a whole batch of documents in one Chroma call: a call costs tens of
-    # milliseconds whatever its size, which would otherwise rival the embedding of small documents.
+    # Each step takes a whole batch of documents in as few Chroma calls as the client's batch
+    # limit allows: a call costs tens of milliseconds whatever its size, which would otherwise
+    # rival the embedding of small documents.
 
     def begin(self, record: DocumentRecord, title_embedding: list[float], new_version: str) -> None:
         """Announce chunks of ``new_version`` before writing them, so a crash can be undone."""
@@ -196,6 +233,7 @@ class CorpusStore:
         # must get a record listing the new version, or a crash would orphan its chunks.
         if not items:
             return
+        self.guard()
         stored = self._records([record.doc_id for record, _, _ in items])
         served, unserved, embeddings = [], [], []
         for record, title_embedding, new_version in items:
@@ -206,68 +244,113 @@ class CorpusStore:
                 cleanup = _with(current.cleanup if current else record.cleanup, new_version)
                 unserved.append(replace(record, version="", cleanup=cleanup))
                 embeddings.append(title_embedding)
-        if served:
-            self.documents.update(
-                ids=[r.doc_id for r in served], metadatas=[r.to_metadata() for r in served]
-            )
-        if unserved:
-            self.documents.upsert(
-                ids=[r.doc_id for r in unserved],
-                documents=[""] * len(unserved),
-                metadatas=[r.to_metadata() for r in unserved],
-                embeddings=embeddings,
-            )
+        self._update_records(served)
+        self._upsert_records(unserved, [""] * len(unserved), embeddings)
 
-    def commit_many(self, items: list[tuple[DocumentRecord, str, list[float], str]]) -> None:
+    def add_chunks(self, nodes: list) -> None:
+        """Write embedded chunks (llama-index nodes) of begun versions."""
+        self.guard()
+        for part in _batches(nodes, self.max_batch):
+            self.vector_store.add(part)
+
+    def commit_many(
+        self, items: list[tuple[DocumentRecord, str, list[float], str]]
+    ) -> list[tuple[DocumentRecord, int]]:
         """Make each ``record.version`` the served version, then drop the chunks it replaces
-        (items: record, full text, title embedding, the version being replaced)."""
+        (items: record, full text, title embedding, the version being replaced).
+
+        Only a version whose chunks are all in the store is committed; the others are held
+        back (returned with the count found) and stay listed for the next run's repair."""
+        if not items:
+            return []
+        self.guard()
+        stored = self.chunk_counts([record.version for record, _, _, _ in items])
+        held_back = [
+            (record, found) for record, _, _, _ in items
+            if (found := stored[(record.doc_id, record.version)]) != record.chunk_count
+        ]
+        short = {record.doc_id for record, _ in held_back}
+        items = [item for item in items if item[0].doc_id not in short]
         records = [record for record, _, _, _ in items]
         for record, _, _, old_version in items:
             record.cleanup = [old_version] if old_version and old_version != record.version else []
-        self.documents.upsert(
-            ids=[r.doc_id for r in records],
-            documents=[text for _, text, _, _ in items],
-            metadatas=[r.to_metadata() for r in records],
-            embeddings=[embedding for _, _, embedding, _ in items],
+        self._upsert_records(
+            records, [text for _, text, _, _ in items], [emb for _, _, emb, _ in items]
         )
         self._finish_cleanup(records)
+        return held_back
 
     def move(self, doc_id: str, source_path: str) -> None:
         """Record that an unchanged document's file now lives elsewhere."""
+        self.guard()
         self.documents.update(ids=[doc_id], metadatas=[{"source_path": source_path}])
 
     def remove(self, record: DocumentRecord) -> None:
         """Withdraw a document: first from readers, then its chunks, then its record."""
+        self.guard()
         record.cleanup = _with(record.cleanup, record.version)
         record.version = ""
         self.documents.update(ids=[record.doc_id], metadatas=[record.to_metadata()])
         self._finish_cleanup([record])
 
     def _finish_cleanup(self, records: list[DocumentRecord]) -> None:
+        if not records:
+            return
+        self.guard()
         stale = [
             {"$and": [{"doc_id": r.doc_id}, {"version": {"$in": versions}}]}
             for r in records
             if (versions := [v for v in r.cleanup if v and v != r.version])
         ]
-        if stale:
-            self.chunks.delete(where=stale[0] if len(stale) == 1 else {"$or": stale})
+        # A delete by ``where`` has no batch limit (Chroma selects the ids itself), but SQLite
+        # refuses an expression tree deeper than 1,000: a long ``$or`` goes in parts.
+        for part in _batches(stale, WHERE_TERMS):
+            self.chunks.delete(where=part[0] if len(part) == 1 else {"$or": part})
         withdrawn = [r.doc_id for r in records if not r.version]
-        if withdrawn:
-            self.documents.delete(ids=withdrawn)
+        for part in _batches(withdrawn, self.max_batch):
+            self.documents.delete(ids=part)
         finished = [r for r in records if r.version and r.cleanup]
         for record in finished:
             record.cleanup = []
-        if finished:
-            self.documents.update(
-                ids=[r.doc_id for r in finished], metadatas=[r.to_metadata() for r in finished]
-            )
+        self._update_records(finished)
 
     def repair(self) -> list[str]:
-        """Finish or undo whatever a killed writer left; returns the doc ids it touched."""
+        """Finish or undo whatever a killed writer left; returns the doc ids it touched.
+        Only the holder of the ingest lock may call it: another live writer's begun versions
+        look exactly like a killed writer's."""
+        self.guard()
         touched = [r for r in self.all_records().values() if r.cleanup or not r.version]
         if touched:
             self._finish_cleanup(touched)
         return [r.doc_id for r in touched]
+
+    def withdraw_incomplete(self) -> dict[str, tuple[DocumentRecord, int]]:
+        """Withdraw committed documents whose chunks are not all stored (readers must only see
+        complete versions); their next ingest writes them anew. Returns ``incomplete()``."""
+        self.guard()
+        found = self.incomplete()
+        for record, _ in found.values():
+            self.remove(replace(record))  # a copy: the caller reports the record as it was
+        return found
+
+    def _update_records(self, records: list[DocumentRecord]) -> None:
+        for part in _batches(records, self.max_batch):
+            self.documents.update(
+                ids=[r.doc_id for r in part], metadatas=[r.to_metadata() for r in part]
+            )
+
+    def _upsert_records(
+        self, records: list[DocumentRecord], texts: list[str], embeddings: list[list[float]]
+    ) -> None:
+        step = self.max_batch
+        for start in range(0, len(records), step):
+            part = records[start : start + step]
+            self.documents.upsert(
+                ids=[r.doc_id for r in part],
+                documents=texts[start : start + step],
+                metadatas=[r.to_metadata() for r in part],
+                embeddings=embeddings[start : start + step],
+            )
 
     def _records(self, doc_ids: list[str] | None = None) -> dict[str, DocumentRecord]:
         got = self.documents.get(ids=doc_ids, include=["metadatas"])
@@ -277,3 +360,8 @@ class CorpusStore:
 
 def _with(versions: list[str], version: str) -> list[str]:
     return sorted(set(versions) | {version})
+
+
+def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -8,6 +8,7 @@ and section header fits in the model's 256 word pieces.
 from __future__ import annotations
 
 import bisect
+import re
 from typing import TYPE_CHECKING
 
 from index.embedding import count_word_pieces
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
 # Only these reach the embedding; the rest is for citations and filters.
 EMBEDDED_KEYS = ("title", "section")
 MAX_SECTION_CHARS = 120
+# The model's tokenizer splits at whitespace and punctuation before it splits words into pieces,
+# so each of these is at least one word piece.
+WORD_OR_MARK = re.compile(r"\w+|[^\w\s]")
+COUNT_SLICE = 1 << 20  # characters counted at a time: bounds the memory of the count
 
 
 def make_splitter(settings: Settings) -> SentenceSplitter:
@@ -33,6 +38,18 @@ def make_splitter(settings: Settings) -> SentenceSplitter:
         # Paragraphs first: they are the natural unit of the bills and fact sheets.
         paragraph_separator="\n\n",
     )
+
+
+def min_chunks(text: str, chunk_size: int) -> int:
+    """A lower bound on the chunks ``text`` makes, without splitting it: every chunk holds at
+    most ``chunk_size`` word pieces. Linear and cheap, so a huge file is judged before the
+    splitter builds all its nodes in memory."""
+    pieces = 0
+    for start in range(0, len(text), COUNT_SLICE):
+        # A word cut at a slice border counts twice: one piece of slack per megabyte.
+        pieces += sum(1 for _ in WORD_OR_MARK.finditer(text, start, start + COUNT_SLICE))
+    pieces -= len(text) // COUNT_SLICE
+    return max(1, -(-pieces // chunk_size))
 
 
 def chunk_document(

@@ -19,7 +19,7 @@ from pathlib import Path
 from index.embedding import embed_model
 from index.settings import Settings
 from index.store import CorpusStore, DocumentRecord
-from ingest.chunking import chunk_document, make_splitter
+from ingest.chunking import chunk_document, make_splitter, min_chunks
 from ingest.readers import BadDocument, LoadedDocument, load_document
 
 # Bump when reading or chunking changes, so every document is re-indexed once.
@@ -74,6 +74,11 @@ def _fail(summary: Summary, path: Path, reason: str) -> None:
     summary.failures.append({"path": str(path), "reason": reason})
 
 
+def _too_large(chunks: str, cap: int) -> str:
+    return (f"too large to index: {chunks} chunks, the limit is {cap:,} per document "
+            "(CASEFILE_MAX_DOC_CHUNKS); split it or raise the limit")
+
+
 def _still_elsewhere(record: DocumentRecord, path: Path) -> bool:
     """True when the record's file is another file than ``path`` and still exists."""
     source = Path(record.source_path)
@@ -94,14 +99,20 @@ class Ingester:
         self.config_hash = _hash(
             PIPELINE_VERSION, str(settings.chunk_size), str(settings.chunk_overlap)
         )
+        # Committed documents found with chunks missing: doc_id → (record, chunks stored).
+        self._incomplete: dict[str, tuple[DocumentRecord, int]] = {}
 
     def run(
         self, files: list[Path], prune_roots: list[Path] | None = None, dry_run: bool = False
     ) -> Summary:
         started = time.perf_counter()
         summary = Summary(dry_run=dry_run)
-        if not dry_run:
+        if dry_run:
+            self._incomplete = self.store.incomplete()
+        else:
             summary.repaired = len(self.store.repair())
+            self._incomplete = self.store.withdraw_incomplete()
+            summary.repaired += len(self._incomplete)
         records = self.store.all_records()
         owner_of_content = {r.content_hash: r for r in records.values() if r.version}
         ids_this_run: dict[str, Path] = {}
@@ -123,6 +134,7 @@ class Ingester:
         if batch:
             self._write(batch, summary)
 
+        self._report_incomplete(ids_this_run, summary)
         if prune_roots is not None:
             self._prune(records, set(ids_this_run), prune_roots, summary)
         summary.seconds = round(time.perf_counter() - started, 3)
@@ -149,7 +161,7 @@ class Ingester:
         content_hash = _hash(doc.text)
         record = self._record_for(doc, doc_id, content_hash)
         previous = records.get(doc_id)
-        if previous and previous.version == record.version:
+        if previous and previous.version == record.version and doc_id not in self._incomplete:
             ids_this_run[doc_id] = path
             summary.unchanged += 1
             self._follow_move(previous, record.source_path, summary.dry_run)
@@ -169,11 +181,21 @@ class Ingester:
                 # Its file now holds another document's text: its old text exists nowhere.
                 self._withdraw(records.pop(doc_id), summary)
             return None
-        try:
-            nodes = chunk_document(doc, self.splitter, self._chunk_metadata(record))
-        except ValueError as exc:  # e.g. a chunk the splitter could not place in the text
-            _fail(summary, path, f"could not be chunked: {exc}")
+        cap = self.settings.max_doc_chunks
+        if (at_least := min_chunks(doc.text, self.settings.chunk_size)) > cap:
+            # Judged before chunking: the splitter would hold every node of it in memory.
+            _fail(summary, path, _too_large(f"at least {at_least:,}", cap))
             return None
+        nodes: list = []
+        if not summary.dry_run:  # a dry run only reports: chunks are made when written
+            try:
+                nodes = chunk_document(doc, self.splitter, self._chunk_metadata(record))
+            except ValueError as exc:  # e.g. a chunk the splitter could not place in the text
+                _fail(summary, path, f"could not be chunked: {exc}")
+                return None
+            if len(nodes) > cap:
+                _fail(summary, path, _too_large(f"{len(nodes):,}", cap))
+                return None
         ids_this_run[doc_id] = path
         for warning in doc.warnings:
             summary.warnings.append({"path": str(path), "warning": warning})
@@ -238,9 +260,11 @@ class Ingester:
             "source_file": record.source_file,
         }
 
-    @staticmethod
-    def _count_change(pending: _Pending, summary: Summary) -> None:
-        if pending.previous and pending.previous.version:  # else: left by a killed run
+    def _count_change(self, pending: _Pending, summary: Summary) -> None:
+        previous = pending.previous
+        # A document withdrawn for missing chunks was indexed before: written anew, it is an
+        # update. A record without a version was left by a killed run: an addition.
+        if pending.record.doc_id in self._incomplete or (previous and previous.version):
             summary.updated += 1
         else:
             summary.added += 1
@@ -248,22 +272,42 @@ class Ingester:
     # -- writing ---------------------------------------------------------------------------
 
     def _write(self, batch: list[_Pending], summary: Summary) -> None:
-        """Embed a batch, then write it with one Chroma call per protocol step."""
+        """Embed a batch, then write it with as few Chroma calls per protocol step as the
+        client's batch limit allows."""
         titles = self._embed(batch)
         self.store.begin_many([
             (p.record, title, p.record.version) for p, title in zip(batch, titles, strict=True)
         ])
-        nodes = [node for p in batch for node in p.nodes]
-        if nodes:
-            self.store.vector_store.add(nodes)
-        self.store.commit_many([
+        self.store.add_chunks([node for p in batch for node in p.nodes])
+        held_back = dict(self.store.commit_many([
             (p.record, p.text, title, p.previous.version if p.previous else "")
             for p, title in zip(batch, titles, strict=True)
-        ])
+        ]))
+        short = {record.doc_id: found for record, found in held_back.items()}
         for pending in batch:
+            record = pending.record
+            if record.doc_id in short:
+                _fail(summary, Path(record.source_path),
+                      f"only {short[record.doc_id]} of its {record.chunk_count} chunks were in "
+                      "the store after writing them (another writer deleted some?); not "
+                      "committed, the next run repairs and re-ingests it")
+                self.on_progress(record.source_path, 0)
+                continue
             self._count_change(pending, summary)
             summary.chunks_written += len(pending.nodes)
             self.on_progress(pending.record.source_path, len(pending.nodes))
+
+    def _report_incomplete(self, ids_this_run: dict[str, Path], summary: Summary) -> None:
+        for doc_id, (record, found) in self._incomplete.items():
+            outcome = "written anew" if doc_id in ids_this_run else (
+                "withdrawn from the index; ingest its file again")
+            if summary.dry_run:
+                outcome = f"would be {outcome}"
+            summary.warnings.append({
+                "path": record.source_path,
+                "warning": f"was indexed with {found} of its {record.chunk_count} chunks: "
+                f"{outcome}",
+            })
 
     def _embed(self, batch: list[_Pending]) -> list[list[float]]:
         """Set every node's embedding; returns the title embeddings (for the records).

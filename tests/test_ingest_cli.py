@@ -28,8 +28,11 @@ from index.retrieval import HybridRetriever
 from index.settings import PROJECT_ROOT, Settings
 from index.store import CorpusStore, StoreUnavailable
 from ingest.cli import main
+from ingest.discover import find_documents
 from ingest.lock import lock_path, writer_lock
+from tests.conftest import FIXTURE_CORPUS
 
+FIXTURE_DOCS = len(find_documents([FIXTURE_CORPUS])[0])
 SUMMARY_KEYS = {"added", "updated", "unchanged", "removed", "failed", "chunks_written", "seconds"}
 
 
@@ -105,7 +108,7 @@ def test_waiting_ingest_runs_once_the_lock_is_free_and_ends_with_a_json_summary(
     assert len(lines) == 1, out  # --json is quiet: the summary is all there is
     summary = json.loads(lines[-1])
     assert set(summary) >= SUMMARY_KEYS
-    assert (summary["added"], summary["failed"], summary["updated"]) == (7, 1, 0)
+    assert (summary["added"], summary["failed"], summary["updated"]) == (FIXTURE_DOCS, 1, 0)
     assert summary["chunks_written"] > 0 and summary["seconds"] > 0
     [failure] = summary["failures"]
     assert Path(failure["path"]).name == "broken-upload.pdf"
@@ -118,7 +121,7 @@ def test_summary_without_json_names_the_failed_file(tmp_path, corpus_copy, capsy
     captured = capsys.readouterr()
     assert rc == 1
     assert "empty-page.html" in captured.err and "empty file" in captured.err
-    assert "(dry run)" in captured.out and "7 added" in captured.out
+    assert "(dry run)" in captured.out and f"{FIXTURE_DOCS} added" in captured.out
 
 
 # -- add URL / add FILE ------------------------------------------------------------------------

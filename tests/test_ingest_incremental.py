@@ -18,10 +18,11 @@ import pytest
 from index.settings import Settings
 from index.store import CorpusStore
 from ingest.cli import run_ingest
-from tests.conftest import settings_for
+from ingest.discover import find_documents
+from tests.conftest import FIXTURE_CORPUS, settings_for
 
 STATUTE = "statute-fixture-border-transfer-act"
-FIXTURE_DOCS = 7
+FIXTURE_DOCS = len(find_documents([FIXTURE_CORPUS])[0])
 
 
 def ingest(settings: Settings, *paths: Path, **flags) -> tuple[int, dict]:

@@ -32,9 +32,10 @@ from index.store import CorpusStore
 from ingest import pipeline
 from ingest.discover import find_documents
 from ingest.pipeline import Ingester
-from tests.conftest import settings_for
+from tests.conftest import FIXTURE_CORPUS, settings_for
 
 STATUTE = "statute-fixture-border-transfer-act"
+FIXTURE_DOCS = len(find_documents([FIXTURE_CORPUS])[0])
 GHOSTS = ("ghost-fixture-a", "ghost-fixture-b", "ghost-fixture-c")  # ingest order
 QUERIES = ("gryphonquill permits", "imprisoned for not more than", "pelican case dismissed",
            "southbound rail cars screening", "firearms traced to dealers")
@@ -104,7 +105,7 @@ def assert_repaired(store: CorpusStore) -> None:
 def ingested(tmp_path: Path, corpus_copy: Path) -> tuple[Settings, Path]:
     settings = settings_for(tmp_path / "store", corpus_copy)
     summary = run(settings, corpus_copy)
-    assert (summary.added, summary.failed) == (7, 0)
+    assert (summary.added, summary.failed) == (FIXTURE_DOCS, 0)
     return settings, corpus_copy
 
 
@@ -145,7 +146,7 @@ def test_begin_and_add_without_commit_is_invisible_and_repaired(ingested):
     assert store.document_text("ghost-manual") is None
 
     summary = run(settings, corpus)
-    assert (summary.repaired, summary.unchanged, summary.chunks_written) == (1, 7, 0)
+    assert (summary.repaired, summary.unchanged, summary.chunks_written) == (1, FIXTURE_DOCS, 0)
     assert_repaired(store)
     assert "ghost-manual" not in store.all_records()
 
@@ -240,7 +241,7 @@ def test_killed_after_commit_before_cleanup(ingested, monkeypatch):
     assert "15 years" in store.document_text(STATUTE)
 
     summary = run(settings, corpus)
-    assert (summary.repaired, summary.unchanged, summary.chunks_written) == (1, 7, 0)
+    assert (summary.repaired, summary.unchanged, summary.chunks_written) == (1, FIXTURE_DOCS, 0)
     assert_repaired(store)
 
 

@@ -1,0 +1,177 @@
+"""Ingest faults (issue 9): a document too large for one Chroma call or to be worth indexing,
+committed documents whose chunks went missing, folders that cannot be read, symlink loops, and
+encrypted PDFs. Real Chroma (embedded) and the real model throughout; large files are generated
+here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from index.settings import Settings
+from index.store import CorpusStore
+from ingest import pipeline
+from ingest.chunking import chunk_document, make_splitter, min_chunks
+from ingest.cli import run_ingest
+from ingest.discover import find_documents
+from ingest.pipeline import Ingester
+from ingest.readers import load_document
+from tests.conftest import FIXTURE_CORPUS, settings_for
+
+FIXTURE_DOCS = len(find_documents([FIXTURE_CORPUS])[0])  # the fixture corpus grows
+
+
+def ingest(settings: Settings, *paths: Path, **flags) -> tuple[int, dict]:
+    """The CLI's ingest in-process; returns its exit code and its --json summary."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = run_ingest(settings, list(paths), as_json=True, **flags)
+    return rc, json.loads(out.getvalue().strip().splitlines()[-1])
+
+
+def write_doc(path: Path, title: str, body: str) -> Path:
+    path.write_text(f"---\ntitle: {title}\nkind: other\n---\n\n# {title}\n\n{body}\n",
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def spies(monkeypatch):
+    """Which documents were chunked and which embedded (wrapping the real functions)."""
+    seen: dict[str, list[str]] = {"chunked": [], "embedded": []}
+    real_chunk, real_embed = pipeline.chunk_document, Ingester._embed
+
+    def chunk(doc, splitter, metadata):
+        seen["chunked"].append(doc.path.stem)
+        return real_chunk(doc, splitter, metadata)
+
+    def embed(self, batch):
+        seen["embedded"] += [p.record.doc_id for p in batch]
+        return real_embed(self, batch)
+
+    monkeypatch.setattr(pipeline, "chunk_document", chunk)
+    monkeypatch.setattr(Ingester, "_embed", embed)
+    return seen
+
+
+# -- 1. large documents ------------------------------------------------------------------------
+
+
+def test_min_chunks_is_a_lower_bound_of_the_real_chunking(corpus_copy, prose):
+    settings = Settings(store=Path("/nonexistent"))
+    splitter = make_splitter(settings)
+    write_doc(corpus_copy / "long-prose.md", "Long prose", prose("heron", 400))
+    for path in find_documents([corpus_copy])[0]:
+        doc = load_document(path)
+        nodes = chunk_document(doc, splitter, {"doc_id": "d", "version": "v",
+                                               "title": doc.metadata["title"]})
+        assert 1 <= min_chunks(doc.text, settings.chunk_size) <= len(nodes), path.name
+
+
+def test_document_over_the_chunk_cap_is_refused_by_name_before_embedding(
+    tmp_path, corpus_copy, prose, spies
+):
+    cap = 20
+    settings = settings_for(tmp_path / "store", corpus_copy, max_doc_chunks=cap)
+    # Far over the cap: judged from its size alone, never chunked.
+    huge = write_doc(corpus_copy / "huge-appendix.md", "Huge appendix", prose("egret", 900))
+    # Just over: the cheap bound lets it through, its real chunk count does not.
+    long = write_doc(corpus_copy / "long-annex.md", "Long annex", prose("ibis", 260))
+    assert min_chunks(load_document(huge).text, settings.chunk_size) > cap
+    assert min_chunks(load_document(long).text, settings.chunk_size) <= cap
+
+    rc, summary = ingest(settings, corpus_copy)
+
+    assert rc == 1
+    reasons = {Path(f["path"]).name: f["reason"] for f in summary["failures"]}
+    assert set(reasons) == {"huge-appendix.md", "long-annex.md"}
+    for reason in reasons.values():
+        assert "too large" in reason and f"limit is {cap}" in reason
+        assert "CASEFILE_MAX_DOC_CHUNKS" in reason
+    assert "at least" in reasons["huge-appendix.md"]
+    assert (summary["added"], summary["failed"]) == (FIXTURE_DOCS, 2)  # the rest went on
+    assert "huge-appendix" not in spies["chunked"]
+    assert not {"huge-appendix", "long-annex"} & set(spies["embedded"])
+    assert not {"huge-appendix", "long-annex"} & set(CorpusStore(settings).all_records())
+
+
+def test_dry_run_judges_a_huge_file_without_chunking_anything(tmp_path, corpus_copy, prose,
+                                                              monkeypatch):
+    def no_chunking(*_args):
+        raise AssertionError("a dry run must not chunk")
+
+    monkeypatch.setattr(pipeline, "chunk_document", no_chunking)
+    block = prose("plover", 200)
+    big = corpus_copy / "bulk-export.md"
+    big.write_text("# Bulk export\n\n" + "\n\n".join([block] * 1200), encoding="utf-8")
+    assert big.stat().st_size > 20 * 2**20
+    settings = settings_for(tmp_path / "store", corpus_copy)  # the default cap
+
+    rc, summary = ingest(settings, corpus_copy, dry_run=True)
+
+    assert rc == 1
+    [failure] = summary["failures"]
+    assert Path(failure["path"]).name == "bulk-export.md"
+    assert "too large to index: at least" in failure["reason"]
+    assert (summary["added"], summary["dry_run"]) == (FIXTURE_DOCS, True)
+    assert CorpusStore(settings).chunk_count() == 0
+
+
+def test_every_commit_step_writes_in_batches_under_the_client_limit(tmp_path):
+    """The store's protocol alone, with more chunks than one Chroma call takes (vectors made
+    up here: the model is not what is tested, the store's calls are)."""
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+    from index.store import DocumentRecord
+
+    store = CorpusStore(Settings(store=tmp_path / "store"))
+    count = store.client.get_max_batch_size() + 50
+    source = {NodeRelationship.SOURCE: RelatedNodeInfo(node_id="ledger")}
+    vector = [1.0] + [0.0] * 383
+
+    def nodes(version: str) -> list[TextNode]:
+        return [TextNode(id_=f"ledger:{version}:{n:05d}", text=f"Entry {n}.", embedding=vector,
+                         relationships=source, metadata={"doc_id": "ledger", "version": version})
+                for n in range(count)]
+
+
+    record = DocumentRecord(doc_id="ledger", title="Ledger", version="v1", chunk_count=count)
+    store.begin(record, vector, "v1")
+    store.add_chunks(nodes("v1"))
+    assert store.commit_many([(record, "text", vector, "")]) == []
+    assert store.chunk_counts() == {("ledger", "v1"): count}
+    store.remove(store.committed()["ledger"])
+    assert store.chunk_count() == 0 and store.all_records() == {}
+
+
+@pytest.mark.slow
+def test_document_with_more_chunks_than_one_chroma_call_takes_is_ingested_and_pruned(
+    tmp_path, prose
+):
+    # Tiny chunks make thousands of them from a few hundred KB, and embed quickly.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    settings = Settings(store=tmp_path / "store", chunk_size=16, chunk_overlap=0,
+                        max_doc_chunks=50_000)
+    store = CorpusStore(settings)
+    limit = store.client.get_max_batch_size()
+    write_doc(corpus / "ledger.md", "Ledger", prose("osprey", int(limit * 0.6)))
+    write_doc(corpus / "small-note.md", "Small note", prose("wren", 3))
+
+    summary = Ingester(settings, store).run(find_documents([corpus])[0])
+
+    assert (summary.added, summary.failed) == (2, 0), summary.failures
+    committed = store.committed()
+    assert committed["ledger"].chunk_count > limit  # more than Chroma takes in one call
+    assert store.chunk_counts() == {(d, r.version): r.chunk_count for d, r in committed.items()}
+
+    (corpus / "ledger.md").unlink()
+    summary = Ingester(settings, store).run(find_documents([corpus])[0], prune_roots=[corpus])
+    assert summary.removed == 1
+    assert set(store.all_records()) == {"small-note"}
+    assert store.chunk_count() == committed["small-note"].chunk_count
