@@ -11,6 +11,7 @@ from typing import Any
 import gradio as gr
 
 from index.answers import CasefileError
+from index.llm.streaming import ask_streaming
 from index.service import Casefile
 from index.store import DocumentRecord, StoreUnavailable
 from index.web import cards, chat, corpus, viewer
@@ -56,7 +57,15 @@ class Handlers:
             records = self._records()
             filters = build_filters(labels, doc_ids, date_from, date_to,
                                     {r.kind for r in records.values()}, set(records))
-            answer = self.casefile.ask(question, filters=filters, history=conversation.history)
+            answer = None
+            # A generative backend's draft streams in first (index/llm/streaming.py).
+            for item in ask_streaming(self.casefile, question, filters=filters,
+                                      history=conversation.history):
+                if isinstance(item, str):
+                    conversation.messages[-1] = chat.draft_message(item)
+                    yield list(conversation.messages), conversation, sources, ""
+                else:
+                    answer = item
         except (CasefileError, StoreUnavailable, FilterError) as exc:
             log.warning("question not answered: %s", exc)
             conversation.messages[-1] = chat.notice_message(str(exc))
