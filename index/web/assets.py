@@ -19,7 +19,11 @@ if (!window.__cfListening) {
   window.__cfListening = true;
   // A tap is told from a mouse click by its pointer: media queries lie under emulation.
   let pointer = 'mouse';
-  document.addEventListener('pointerdown', (e) => { pointer = e.pointerType; }, true);
+  let pressedAt = 0;  // focus right after a press came from the pointer, not the keyboard
+  document.addEventListener('pointerdown', (e) => {
+    pointer = e.pointerType;
+    pressedAt = Date.now();
+  }, true);
   const touch = {get matches() { return pointer === 'touch'; }};
   const pop = document.createElement('div');
   pop.id = 'cf-popover';
@@ -76,6 +80,7 @@ if (!window.__cfListening) {
     }
   });
   document.addEventListener('focusin', (e) => {
+    if (Date.now() - pressedAt < 800) return;
     const a = markerOf(e.target);
     if (a) show(a);
     else if (!(e.target instanceof Element && e.target.closest('#cf-popover'))) hide();
@@ -99,6 +104,7 @@ if (!window.__cfListening) {
       if (el.matches('a.cf-cite')) return ['marker', el];
       if (el.matches('a.cf-jump')) return ['jump', el.getAttribute('href').slice(1)];
       if (el.matches('[data-cf-ask]')) return ['ask', el.getAttribute('data-cf-ask')];
+      if (el.matches('button.cf-example')) return ['ask', el.textContent.trim()];
       if (el.matches('[data-cf-doc]')) return ['doc', el.getAttribute('data-cf-doc')];
       if (el.matches('[data-cf-turn]')) return ['turn', el.getAttribute('data-cf-turn')];
       if (el.matches('[data-cf-ref]')) return ['ref', el.getAttribute('data-cf-ref')];
@@ -179,6 +185,10 @@ watch('value', reveal);
 # Gradio scopes ``css=`` rules under its content container; rules that depend on something
 # outside it (the page margins, the .dark class on <body>) go into <head> instead.
 HEAD = """<style>
+/* text colours that pass WCAG AA contrast (Gradio's accent and subdued greys do not) */
+:root { --cf-link: #1d4ed8; --cf-subdued: #4b5563; }
+.dark { --cf-link: #93c5fd; --cf-subdued: #cbd5e1; }
+footer .show-api, footer .show-api * { color: var(--cf-subdued) !important; }
 @media (max-width: 700px) {
   .gradio-container .main.app { padding-left: 10px !important; padding-right: 10px !important; }
 }
@@ -221,7 +231,7 @@ HEAD = """<style>
 CSS = r"""
 #cf-header { margin: 0; }
 #cf-header h1 { font-size: 1.35rem; margin: 0; line-height: 1.2; }
-#cf-header p { margin: 1px 0 0; color: var(--body-text-color-subdued); font-size: 0.9rem; }
+#cf-header p { margin: 1px 0 0; color: var(--cf-subdued); font-size: 0.9rem; }
 #cf-bridge, #cf-actions { display: none !important; }
 /* read by screen readers, not shown; inline so a marker never splits across two lines */
 .cf-sr {
@@ -230,17 +240,19 @@ CSS = r"""
 }
 
 /* chat */
+/* Gradio dims panel-layout messages to 0.8 opacity: links then fail the contrast check */
+#cf-chat .md.chatbot { opacity: 1 !important; }
 #cf-chat .cf-pops { display: none; }
 #cf-chat .cf-answer p { margin: 0 0 6px; }
 #cf-chat .cf-answer p:last-child { margin-bottom: 0; }
-#cf-chat .cf-note { font-style: italic; color: var(--body-text-color-subdued); font-size: 0.9em; }
+#cf-chat .cf-note { font-style: italic; color: var(--cf-subdued); font-size: 0.9em; }
 #cf-chat .cf-jump-row { display: none; }
 #cf-chat .cf-related-list { margin: 0 0 6px; padding-left: 1.2em; }
 #cf-chat .cf-cite { white-space: nowrap; }
 #cf-chat .cf-cite:focus-visible { outline: 2px solid var(--color-accent); outline-offset: 1px; }
 #cf-chat .cf-cite, #cf-chat .cf-related {
   text-decoration: none; font-weight: 600; cursor: pointer; font-size: inherit;
-  color: var(--color-accent); padding: 0 1px; border-radius: 3px;
+  color: var(--cf-link); padding: 0 1px; border-radius: 3px;
 }
 #cf-chat .cf-related { font-weight: 500; }
 #cf-chat .placeholder-content { padding: 12px 14px; }
@@ -264,6 +276,19 @@ CSS = r"""
 .cf-back {
   border: 1px solid var(--border-color-primary); border-radius: 6px; background: none;
   color: var(--body-text-color); padding: 2px 8px; cursor: pointer; font-size: 0.84rem;
+}
+
+/* the empty chat's example questions */
+#cf-chat .cf-start { text-align: left; max-width: 560px; margin: 0 auto; }
+#cf-chat .cf-examples { list-style: none; padding: 0; margin: 8px 0 0; display: grid; gap: 6px; }
+#cf-chat .cf-examples li { margin: 0; }
+#cf-chat .cf-example {
+  width: 100%; text-align: left; border: 1px solid var(--border-color-primary);
+  border-radius: 8px; padding: 8px 12px; background: var(--background-fill-primary);
+  color: var(--body-text-color); cursor: pointer; font-size: 0.92rem;
+}
+#cf-chat .cf-example:hover, #cf-chat .cf-example:focus-visible {
+  border-color: var(--color-accent);
 }
 
 /* suggested follow-ups under the chat */
@@ -301,16 +326,16 @@ CSS = r"""
   display: none;
 }
 .cf-md .cf-plain, .cf-excerpt .cf-plain { white-space: pre-wrap; }
-.cf-gap { margin: 0 !important; color: var(--body-text-color-subdued); line-height: 1; }
-.cf-panel-note { margin: 0 0 10px; color: var(--body-text-color-subdued); font-size: 0.88rem; }
+.cf-gap { margin: 0 !important; color: var(--cf-subdued); line-height: 1; }
+.cf-panel-note { margin: 0 0 10px; color: var(--cf-subdued); font-size: 0.88rem; }
 .cf-count {
   display: inline-block; min-width: 1.4em; text-align: center; font-size: 0.8rem;
   background: var(--background-fill-secondary); border-radius: 999px; padding: 0 6px;
 }
 #cf-sources { max-height: 640px; overflow-y: auto; padding-right: 4px; }
-.cf-empty p:not(.cf-panel-title) { color: var(--body-text-color-subdued); font-size: 0.92rem; }
+.cf-empty p:not(.cf-panel-title) { color: var(--cf-subdued); font-size: 0.92rem; }
 .cf-chip {
-  font-weight: 600; color: var(--color-accent); background: var(--color-accent-soft);
+  font-weight: 600; color: var(--cf-link); background: var(--color-accent-soft);
   border-radius: 3px; padding: 0 3px;
 }
 
@@ -326,15 +351,15 @@ CSS = r"""
 .cf-card-related { border-style: dashed; background: var(--background-fill-secondary); }
 .cf-card-top { display: flex; gap: 8px; align-items: center; margin-bottom: 4px; }
 .cf-num {
-  font-weight: 700; color: var(--color-accent); background: var(--color-accent-soft);
+  font-weight: 700; color: var(--cf-link); background: var(--color-accent-soft);
   border: none; border-radius: 5px; padding: 1px 7px; cursor: pointer; font-size: 0.9rem;
 }
 .cf-related-tag { font-size: 0.8rem; color: #8a5a00; font-weight: 600; }
 .cf-card-title {
   margin: 2px 0 !important; font-size: 0.98rem !important; line-height: 1.3; font-weight: 650;
 }
-.cf-meta { font-size: 0.82rem; color: var(--body-text-color-subdued); margin-bottom: 6px; }
-.cf-also { font-size: 0.8rem; color: var(--body-text-color-subdued); margin: 4px 0; }
+.cf-meta { font-size: 0.82rem; color: var(--cf-subdued); margin-bottom: 6px; }
+.cf-also { font-size: 0.8rem; color: var(--cf-subdued); margin: 4px 0; }
 .cf-excerpt {
   margin: 0 0 8px; padding: 6px 10px; border-left: 3px solid var(--border-color-primary);
   font-size: 0.88rem; line-height: 1.45; color: var(--body-text-color); background: none;
@@ -351,8 +376,8 @@ CSS = r"""
   background: none; border: 1px solid var(--border-color-primary); border-radius: 6px;
   padding: 2px 8px; cursor: pointer; color: var(--body-text-color); font-size: 0.84rem;
 }
-.cf-open:hover { border-color: var(--color-accent); color: var(--color-accent); }
-.cf-ext { color: var(--color-accent); }
+.cf-open:hover { border-color: var(--color-accent); color: var(--cf-link); }
+.cf-ext { color: var(--cf-link); }
 
 /* kind badges: fixed classes from index.web.html.KIND_CLASSES */
 .cf-badge {
@@ -375,14 +400,14 @@ CSS = r"""
 .cf-viewer-bar { align-items: center; }
 .cf-viewer-bar .cf-panel-title { margin: 0 !important; }
 .cf-viewer-head { display: flex; gap: 4px 8px; align-items: center; flex-wrap: wrap; }
-.cf-viewer-ref { font-size: 0.85rem; font-weight: 600; color: var(--body-text-color-subdued); }
+.cf-viewer-ref { font-size: 0.85rem; font-weight: 600; color: var(--cf-subdued); }
 .cf-viewer-related .cf-viewer-ref { color: #8a5a00; }
 .cf-viewer-title { margin: 6px 0 4px; font-size: 1.05rem; line-height: 1.3; }
 .cf-viewer-meta {
   display: grid; grid-template-columns: max-content 1fr; gap: 1px 10px; margin: 0 0 8px;
   font-size: 0.82rem;
 }
-.cf-viewer-meta dt { color: var(--body-text-color-subdued); margin: 0; }
+.cf-viewer-meta dt { color: var(--cf-subdued); margin: 0; }
 .cf-viewer-meta dd { margin: 0; overflow-wrap: anywhere; }
 .cf-doc {
   overflow-wrap: anywhere; max-height: 330px; overflow-y: auto;
@@ -411,13 +436,13 @@ CSS = r"""
   border-bottom: 1px solid var(--border-color-primary); padding: 6px 8px; vertical-align: top;
 }
 .cf-table .cf-num-col { text-align: right; }
-.cf-dim { color: var(--body-text-color-subdued); font-size: 0.8rem; }
+.cf-dim { color: var(--cf-subdued); font-size: 0.8rem; }
 .cf-docid { font-family: var(--font-mono); font-size: 0.74rem; }
 .cf-nowrap { white-space: nowrap; }
 .cf-title-cell { min-width: 240px; }
 .cf-read {
   background: none; border: none; padding: 0; cursor: pointer; text-align: left;
-  color: var(--color-accent); font: inherit; font-weight: 600; text-decoration: underline;
+  color: var(--cf-link); font: inherit; font-weight: 600; text-decoration: underline;
   text-underline-offset: 2px;
 }
 .cf-row-links { font-size: 0.8rem; }
@@ -428,7 +453,7 @@ CSS = r"""
   /* the chat grows with its messages: the page scrolls, not a box inside it */
   #cf-chat { height: auto !important; max-height: none !important; min-height: 200px; }
   #cf-chat .cf-jump-row { display: block; margin-top: 6px; }
-  #cf-chat .cf-jump { font-weight: 600; color: var(--color-accent); }
+  #cf-chat .cf-jump { font-weight: 600; color: var(--cf-link); }
   #cf-sources { max-height: none; }
   .cf-doc { max-height: 300px; }
   .cf-table th:nth-child(3), .cf-table td:nth-child(3),

@@ -15,6 +15,7 @@ from index.web.api import make_ask
 from index.web.assets import ACTIONS_JS, BRIDGE_JS, VIEWER_JS
 from index.web.chat import Conversation
 from index.web.handlers import Handlers
+from index.web.html import esc
 from index.web.reading import Reading
 
 log = logging.getLogger("casefile.web")
@@ -118,9 +119,7 @@ def _chat_panel(examples: list[str], records: list[DocumentRecord]) -> ChatPanel
             feedback_options=None,
             buttons=[],  # "copy" would copy our escaped Markdown, not readable text
             layout="panel",
-            placeholder="**Ask about the lawsuit, the statutes and bills, or trafficking "
-            "data.** Answers quote the corpus and cite it. Try one of these:",
-            examples=[{"text": q} for q in examples],
+            placeholder=_start(examples),
         )
         followups = gr.HTML("", elem_id="cf-followups", js_on_load=None)
         question = gr.Textbox(
@@ -146,6 +145,19 @@ def _chat_panel(examples: list[str], records: list[DocumentRecord]) -> ChatPanel
             clear_filters = gr.Button("Clear filters", size="sm", scale=0, min_width=110)
     return ChatPanel(chatbot, followups, question, new_chat, kinds, date_from, date_to, documents,
                      clear_filters)
+
+
+def _start(examples: list[str]) -> str:
+    """The empty chat: what to ask, and example questions as buttons. They are plain buttons
+    in the placeholder (the page's script asks them through the question box) rather than the
+    Chatbot's own examples, whose list markup fails the accessibility check."""
+    buttons = "".join(f'<li><button type="button" class="cf-example">{esc(q)}</button></li>'
+                      for q in examples)
+    return (
+        '<div class="cf-start"><p><strong>Ask about the lawsuit, the statutes and bills, or '
+        "trafficking data.</strong> Answers quote the corpus and cite it. Try one of these:</p>"
+        f'<ul class="cf-examples">{buttons}</ul></div>'
+    )
 
 
 def _side_panel() -> SidePanel:
@@ -198,8 +210,6 @@ def _wire(
 
     asked = chat.question.submit(h.respond, [chat.question, conversation, *chat.filters],
                                  chat_outputs, **quiet)
-    example = chat.chatbot.example_select(h.respond_example, [conversation, *chat.filters],
-                                          chat_outputs, **quiet)
     chat.new_chat.click(h.new_chat, None, reset_outputs, **ui)
     chat.chatbot.clear(h.new_chat, None, reset_outputs, **ui)  # the chatbot's own bin icon
     chat.clear_filters.click(lambda: ([], [], "", ""), None, chat.filters, **ui)
@@ -207,7 +217,7 @@ def _wire(
                  **quiet)
     side.close.click(h.close_source, None, side.viewer_box, **ui)
     corpus_panel.query.change(h.corpus_view, corpus_panel.query, corpus_panel.table, **quiet)
-    return [asked, example]
+    return [asked]
 
 
 def _wire_reading(
@@ -225,8 +235,7 @@ def _wire_reading(
     # A new question closes the previous source viewer and its suggestions: the new answer's
     # cards then sit at the top of the side panel.
     closed = lambda: (gr.update(visible=False), "")  # noqa: E731
-    for ask_event in (chat.question.submit, chat.chatbot.example_select):
-        ask_event(closed, None, [side.viewer_box, chat.followups], queue=False, **quiet)
+    chat.question.submit(closed, None, [side.viewer_box, chat.followups], queue=False, **quiet)
     chat.new_chat.click(lambda: "", None, chat.followups, **quiet)
     chat.chatbot.clear(lambda: "", None, chat.followups, **quiet)
     # Suggestions are asked (checked) after the answer has been shown, so they never delay it.
