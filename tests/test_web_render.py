@@ -151,14 +151,14 @@ def test_markdown_rendering_is_inert_and_marks_land_on_source_characters():
     start = doc.index("A person")
     end = doc.index("it.") + 3
     row = doc.index("| 1 |")
-    html = render(doc, [Mark(start, end, "cf-hl", "cf-hl"), Mark(row, len(doc) - 1, "cf-also")])
+    html = render(doc, [Mark(start, end, "cf-hl", "cf-hl"), Mark(row, len(doc) - 1, "cf-claim")])
     assert "<script" not in html and "<img" not in html and 'href="javascript' not in html
     assert "&lt;script&gt;" in html and 'href="https://example.org/a"' in html
     assert "${" not in html and "{{" not in html and "<h2>(b) Penalty</h2>" in html
     first = re.search(r'<mark class="cf-hl" id="cf-hl">(.*?)</mark>', html).group(1)
     assert first == "A person who "
     assert "<strong><mark class=\"cf-hl\">violates</mark></strong>" in html
-    assert re.findall(r'<td><mark class="cf-also">(.*?)</mark></td>', html) == ["1", "2"]
+    assert re.findall(r'<td><mark class="cf-claim">(.*?)</mark></td>', html) == ["1", "2"]
     # Rows cut from their table's header still render as a table (card excerpts).
     assert "<td>1</td>" in render("| 1 | 2 |\n| 3 | 4 |", fragment=True)
 

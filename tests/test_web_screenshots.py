@@ -11,6 +11,7 @@ import pytest
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 STATUTE_Q = "How long can someone be imprisoned for an unlawful cross-border transfer?"
 NO_EVIDENCE_Q = "What is the recipe for lemon meringue pie?"
+PRIMER_Q = "Was the pangolin appeal untimely?"  # Markdown emphasis, a table, no URL
 
 # Gradio's queue calls a pandas API that pandas 3 deprecates; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
@@ -44,22 +45,39 @@ def shoot(page, name: str) -> Path:
     return path
 
 
+def last_bot(page):
+    return page.locator('#cf-chat [data-testid="bot"]').last
+
+
 def test_desktop_screenshots(browser, web_url):
     SHOTS.mkdir(exist_ok=True)
     context, page = open_page(browser, web_url, 1280, 800)
     try:
         written = [shoot(page, "01-start.png")]
         ask(page, STATUTE_Q, 0)
+        page.wait_for_selector("#cf-pop-0-0", state="attached")
         written.append(shoot(page, "02-answer-with-sources.png"))
-        page.locator('#cf-chat [data-testid="bot"]').last.locator("a.cf-cite").last.click()
+        last_bot(page).locator("a.cf-cite").first.hover()
+        page.wait_for_selector("#cf-popover:not([hidden])")
+        written.append(shoot(page, "03-hover-card.png"))
+        ask(page, PRIMER_Q, 1)
+        page.wait_for_selector("#cf-followups button.cf-suggest", timeout=30_000)
+        written.append(shoot(page, "04-markdown-answer-and-follow-ups.png"))
+        last_bot(page).locator("a.cf-cite").first.click()
         page.wait_for_selector("#cf-viewer mark#cf-hl")
-        written.append(shoot(page, "03-source-viewer.png"))
+        written.append(shoot(page, "05-source-viewer-markdown.png"))
+        page.locator('#cf-chat [data-testid="bot"]').first.locator("a.cf-cite").first.click()
+        page.wait_for_selector("#cf-sources .cf-back")
+        written.append(shoot(page, "06-earlier-answer-sources.png"))
         page.click("#cf-new")
         ask(page, NO_EVIDENCE_Q, 0)
-        written.append(shoot(page, "04-no-evidence.png"))
+        written.append(shoot(page, "07-no-evidence.png"))
         page.get_by_role("tab", name="Corpus").click()
         page.wait_for_selector("#cf-corpus tbody tr")
-        written.append(shoot(page, "05-corpus.png"))
+        written.append(shoot(page, "08-corpus.png"))
+        page.locator("#cf-corpus tr", has_text="pangolin").locator("button.cf-read").click()
+        page.wait_for_selector("#cf-corpus-viewer .cf-doc table")
+        written.append(shoot(page, "09-corpus-viewer.png"))
     finally:
         context.close()
     for path in written:
@@ -72,10 +90,25 @@ def test_phone_screenshots(browser, web_url):
                               device_scale_factor=1)
     try:
         ask(page, STATUTE_Q, 0)
-        written = [shoot(page, "06-phone-answer.png")]
-        page.locator('#cf-chat [data-testid="bot"]').last.locator("a.cf-cite").last.click()
+        page.wait_for_selector("#cf-pop-0-0", state="attached")
+        written = [shoot(page, "10-phone-answer.png")]
+        last_bot(page).locator("a.cf-jump").tap()
+        written.append(shoot(page, "11-phone-sources-link.png"))
+        marker = last_bot(page).locator("a.cf-cite").first
+        marker.scroll_into_view_if_needed()
+        marker.tap()
+        page.wait_for_selector("#cf-popover:not([hidden])")
+        written.append(shoot(page, "12-phone-hover-card.png"))
+        page.locator("#cf-popover button.cf-pop-open").tap()
         page.wait_for_selector("#cf-viewer mark#cf-hl")
-        written.append(shoot(page, "07-phone-source-viewer.png"))
+        written.append(shoot(page, "13-phone-source-viewer.png"))
+        page.click("#cf-new")
+        ask(page, NO_EVIDENCE_Q, 0)
+        page.locator("#cf-chat .cf-noevidence").scroll_into_view_if_needed()
+        written.append(shoot(page, "14-phone-no-evidence.png"))
+        page.get_by_role("tab", name="Corpus").tap()
+        page.wait_for_selector("#cf-corpus tbody tr")
+        written.append(shoot(page, "15-phone-corpus.png"))
     finally:
         context.close()
     for path in written:

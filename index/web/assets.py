@@ -189,6 +189,7 @@ HEAD = """<style>
 :root { --cf-link: #1d4ed8; --cf-subdued: #4b5563; }
 .dark { --cf-link: #93c5fd; --cf-subdued: #cbd5e1; }
 footer .show-api, footer .show-api * { color: var(--cf-subdued) !important; }
+#cf-tabs button.selected { color: var(--cf-link) !important; }
 @media (max-width: 700px) {
   .gradio-container .main.app { padding-left: 10px !important; padding-right: 10px !important; }
 }

@@ -129,7 +129,7 @@ def highlighted_excerpt(c: dict[str, Any], claims: list[str]) -> str:
     lo = _line_start(passage, max(0, min(s for s, _ in placed) - CONTEXT_CHARS))
     hi = _line_end(passage, min(len(passage), max(e for _, e in placed) + CONTEXT_CHARS))
     marks = [Mark(s - lo, e - lo, "cf-main") for s, e in ([primary] if primary else [])]
-    marks += [Mark(s - lo, e - lo, "cf-also") for s, e in others]
+    marks += [Mark(s - lo, e - lo, "cf-claim") for s, e in others]
     body = render(passage[lo:hi], marks, fragment=True)
     return (_GAP if lo > 0 else "") + body + (_GAP if hi < len(passage) else "")
 

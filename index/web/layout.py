@@ -34,7 +34,7 @@ EXAMPLES = [
 
 HEADER = (
     "<h1>Casefile</h1><p>Cited answers about Mexico’s lawsuit against U.S. gun makers and arms "
-    "trafficking into Mexico, from a curated corpus only. Hover a marker "
+    "trafficking into Mexico, from a curated corpus only. Hover or tap a marker "
     '<span class="cf-chip">[n]</span> to preview its source, click it to read the passage.</p>'
 )
 

@@ -125,7 +125,7 @@ def document_body(text: str, base: int, source: Source) -> str:
     start = min([start] + [s for s, _ in placed])
     end = max([end] + [e for _, e in placed])
     marks = [Mark(s, e, "cf-hl", "cf-hl") for s, e in ([primary] if primary else [])]
-    marks += [Mark(s, e, "cf-also") for s, e in others]
+    marks += [Mark(s, e, "cf-claim") for s, e in others]
     return render(text, marks, (start, end), fragment=base > 0 or text is p["text"])
 
 
