@@ -11,7 +11,7 @@ import argparse
 import logging
 import sys
 
-from index.settings import Settings, load_settings  # first: switches telemetry off
+from index.settings import Settings, SettingsError, load_settings  # first: telemetry off
 from index.web.server import DEFAULT_HOST, DEFAULT_PORT
 
 log = logging.getLogger("casefile.web")
@@ -47,7 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     from index.store import StoreUnavailable
     from index.web import build_app, serve
 
-    settings = load_settings()
+    try:
+        # A login that nobody could pass (no colon, empty user or password) must not start.
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         ensure_ingested(settings)
         from index.service import Casefile
