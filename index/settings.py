@@ -42,6 +42,7 @@ class Settings:
     # Seconds any one call to a Chroma server may take: a hung server fails the question with
     # a message instead of holding it (and a worker of the web chat's queue).
     chroma_timeout: float = 10.0
+    chroma_write_timeout: float = 120.0  # a write of a full batch waits for the server to index it
     collection: str = "casefile"
     # Word pieces per chunk, measured with the embedding model's own tokenizer; the model
     # truncates at 256, and the title/section header shares that budget.
@@ -127,6 +128,7 @@ def load_settings() -> Settings:
         chroma_host=env.get("CASEFILE_CHROMA_HOST") or None,
         chroma_port=int(env.get("CASEFILE_CHROMA_PORT", "8000")),
         chroma_timeout=_seconds(env, "CASEFILE_CHROMA_TIMEOUT", 10.0),
+        chroma_write_timeout=_seconds(env, "CASEFILE_CHROMA_WRITE_TIMEOUT", 120.0),
         collection=env.get("CASEFILE_COLLECTION", "casefile"),
         chunk_size=int(env.get("CASEFILE_CHUNK_SIZE", "200")),
         chunk_overlap=int(env.get("CASEFILE_CHUNK_OVERLAP", "30")),

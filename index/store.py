@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 COSINE = {"hnsw": {"space": "cosine"}}
 log = logging.getLogger("casefile.store")
+WRITE_ROUTES = {"add", "upsert", "update", "delete"}  # last path part of chromadb's write calls
 WHERE_TERMS = 100  # documents per ``$or`` filter (SQLite's expression depth limit is 1,000)
 T = TypeVar("T")
 
@@ -101,6 +102,7 @@ def _server_client(settings: Settings, chroma_settings: Any) -> chromadb.ClientA
     from chromadb.api.base_http_client import BaseHTTPClient
 
     timeout = httpx.Timeout(settings.chroma_timeout)
+    write_timeout = httpx.Timeout(max(settings.chroma_write_timeout, settings.chroma_timeout))
     url = BaseHTTPClient.resolve_url(str(settings.chroma_host), False, "/api/v2",
                                      settings.chroma_port)
     try:
@@ -110,7 +112,7 @@ def _server_client(settings: Settings, chroma_settings: Any) -> chromadb.ClientA
         client = chromadb.HttpClient(
             host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
         )
-        _bound_server_calls(client, timeout)
+        _bound_server_calls(client, timeout, write_timeout)
         client.heartbeat()
     except Exception as exc:  # chromadb raises several types for a refused connection
         raise StoreUnavailable(
@@ -122,9 +124,10 @@ def _server_client(settings: Settings, chroma_settings: Any) -> chromadb.ClientA
     return client
 
 
-def _bound_server_calls(client: chromadb.ClientAPI, timeout: Any) -> None:
-    """Put the timeout on the session chromadb (1.5) sends every request through; it offers no
-    setting for it (chroma-core/chroma#5805)."""
+def _bound_server_calls(client: chromadb.ClientAPI, timeout: Any, write_timeout: Any) -> None:
+    """Put timeouts on the session chromadb (1.5) sends every request through; it offers no
+    setting for them (chroma-core/chroma#5805). Writes get the longer one: the server answers a
+    full batch (5,461 records) only once it has indexed it, which took 6-11 s on this machine."""
     import httpx
 
     session = getattr(getattr(client, "_server", None), "_session", None)
@@ -133,6 +136,14 @@ def _bound_server_calls(client: chromadb.ClientAPI, timeout: Any) -> None:
                     "session at client._server._session; a hung server will hold questions")
         return
     session.timeout = timeout
+    send = session.request
+
+    def request(method: str, url: Any, **kwargs: Any) -> Any:
+        if str(url).rsplit("/", 1)[-1] in WRITE_ROUTES:
+            kwargs.setdefault("timeout", write_timeout)
+        return send(method, url, **kwargs)
+
+    session.request = request  # type: ignore[method-assign]
 
 
 def _fresh_persistent_client(path: str, chroma_settings: Any) -> chromadb.ClientAPI:

@@ -108,7 +108,7 @@ def served_server(tmp_path):
     demo = None
     try:
         settings = Settings(store=tmp_path / "unused", chroma_host="127.0.0.1", chroma_port=port,
-                            chroma_timeout=2.0)
+                            chroma_timeout=2.0, chroma_write_timeout=4.0)
         corpus = tmp_path / "corpus"  # one document: enough to answer, quick to ingest
         corpus.mkdir()
         shutil.copy(FIXTURE_CORPUS / "statute-fixture-border-transfer-act.md", corpus)
@@ -170,6 +170,13 @@ def test_a_hung_server_fails_questions_fast_with_its_address(served_server):
         *_, (messages, _, _, _) = list(Handlers(casefile).respond(
             STATUTE_Q, Conversation(), None, None, None, None))
         assert md(where) in messages[-1]["content"]
+
+        # Writes (an ingest's) may wait longer: a full batch is answered once it is indexed.
+        import httpx
+
+        error, seconds = timed(lambda: casefile.store.chunks.delete(ids=["no-such-chunk"]))
+        assert isinstance(error, httpx.TimeoutException), error
+        assert 3.9 <= seconds < HUNG_BOUND
     finally:
         server.send_signal(signal.SIGCONT)
     # The server answers again: so does the app, without a restart.
