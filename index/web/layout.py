@@ -25,11 +25,14 @@ log = logging.getLogger("casefile.web")
 CONCURRENCY = 16
 QUEUE_SIZE = 256
 
+# Each checked by asking the curated corpus: a full, cited sentence that answers it
+# (tests/test_web_examples.py asks them again).
 EXAMPLES = [
-    "What did Mexico claim in its lawsuit against Smith & Wesson?",
+    "What did Mexico allege the gun companies did?",
+    "Why did the First Circuit let Mexico's lawsuit go ahead?",
     "What did the Supreme Court decide in Smith & Wesson v. Mexico?",
-    "What does the PLCAA protect gun makers from?",
     "What share of guns recovered in Mexico come from the United States?",
+    "What penalty does 18 U.S.C. 933 set for firearms trafficking?",
 ]
 
 HEADER = (
