@@ -47,6 +47,10 @@ SHORT_TITLE = re.compile(r"\bmay be cited as\b", re.I)
 CROSS_REFERENCE = re.compile(r"\bhas the meaning given\b", re.I)
 RARE_IDF = 0.85  # a word this rare (scaled IDF) that the evidence lacks is worth naming
 LONG_LEAD_IN = 20  # words
+# An enumerated item that ends with "; and" is a piece of its list, quotable only when long
+# enough to say something alone.
+LIST_ITEM = re.compile(r"^(?:\*\*)?\(\w{1,4}\)(?:\*\*)?\s.*;\s*(?:and|or)?\.?$", re.S)
+SHORT_ITEM = 12  # words
 LEAD_IN = re.compile(r"(?:[:—–]|\b(?:including|includes|include|the following|as follows|such as))"
                      r"[\s*]*$", re.I)
 MARKDOWN = [
@@ -283,6 +287,8 @@ def _quotable(sentence: str) -> bool:
         return False
     if CROSS_REFERENCE.search(stripped):
         return False
+    if LIST_ITEM.search(stripped) and words < SHORT_ITEM:
+        return False  # "(C) the characteristics of straw purchases; and": one item of a list
     if link_share(stripped) > 0.3 or len(HONORIFIC.findall(stripped)) >= 2:
         return False  # a list of links, or of a bill's sponsors ("Mr. …, Ms. …")
     # Shorter lines are signatures, captions and titles rather than statements.

@@ -72,7 +72,9 @@ ASKS_PERSON = re.compile(r"^\W*(?:who|quién)\b|\bwhich (?:judge|justice|senator
 ASKS_REASON = re.compile(r"^\W*(?:why|por qué)\b|\breasons?\b|\bgrounds\b|\brationale\b", re.I)
 ASKS_DEFINITION = re.compile(r"^\W*what (?:is|are|was|were) (?:the |an? )?[^?]{1,40}\??$|"
                              r"\bdefin|\bmean\b|\bmeaning\b|^\W*qué (?:es|son)\b", re.I)
-FIGURE = re.compile(r"(?<![§\w.])(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?\b(?!\))|%|\bpercent\b|"
+# A figure: not a year, nor part of an identifier ("GAO-09-709", "1:21-cv", "§ 922").
+FIGURE = re.compile(r"(?<![§\w.:/-])(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?\b(?!\))(?![:/-]\w)|"
+                    r"%|\bpercent\b|"
                     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                     r"(?:thir|four|fif|six|seven|eigh|nine)teen|(?:twen|thir|for|fif|six|seven|"
                     r"eigh|nine)ty|hundreds?|thousands?|millions?|billions?|dozens?)\b", re.I)
@@ -189,16 +191,20 @@ def counted_words(question: str) -> list[str]:
         if word.lower() in STOPWORDS:
             break
         phrase.append(word)
-    return phrase
+    return _counted_head(phrase)
 
 
 def _counted(question: str) -> tuple[str, ...]:
     """The stem of the noun "how many" counts: the plural head of the words after it ("how many
     Mexican army officers have …" counts officers), else the last of those words."""
-    phrase = counted_words(question)
-    plural = [w for w in phrase if PLURAL.search(w)]
-    head = plural[:1] or phrase[-1:]
-    return tuple(_stem(w) for w in head)
+    return tuple(_stem(w) for w in counted_words(question)[-1:])
+
+
+def _counted_head(phrase: list[str]) -> list[str]:
+    """The counted noun phrase up to its plural head ("Mexican army officers"); what follows
+    the head is the question's verb ("justices dissented")."""
+    plural = [i for i, w in enumerate(phrase) if PLURAL.search(w)]
+    return phrase[: plural[0] + 1] if plural else phrase
 
 
 def gives_asked_quantity(form: QuestionForm, sentence: str, heading: str = "") -> bool:
