@@ -53,6 +53,9 @@ class Settings:
     # A document that would make more chunks than this is refused before it is embedded: it
     # would cost minutes of embedding and crowd every other document out of the results.
     max_doc_chunks: int = 5000
+    # Server mode: an ingest holds a lease in the store, renewed every third of this; a lease
+    # not renewed for this long belongs to a writer that died and may be taken over.
+    lease_seconds: float = 30.0
     # Where `python -m ingest add` puts new documents (git-ignored: third-party text).
     add_dir: Path = PROJECT_ROOT / "corpus"
     login: tuple[str, str] | None = None
@@ -135,6 +138,7 @@ def load_settings() -> Settings:
         corpus=_env_paths(env.get("CASEFILE_CORPUS")) or DEFAULT_CORPUS,
         embed_batch_size=int(env.get("CASEFILE_EMBED_BATCH", "32")),
         max_doc_chunks=int(env.get("CASEFILE_MAX_DOC_CHUNKS", "5000")),
+        lease_seconds=_seconds(env, "CASEFILE_LEASE_SECONDS", 30.0),
         add_dir=Path(env["CASEFILE_ADD_DIR"]).expanduser()
         if env.get("CASEFILE_ADD_DIR")
         else PROJECT_ROOT / "corpus",

@@ -64,19 +64,20 @@ def run_ingest(
 ) -> int:
     from index.store import CorpusStore, StoreUnavailable
     from ingest.discover import find_documents
+    from ingest.lease import LeaseLost
     from ingest.lock import StoreBusy, writer_lock
     from ingest.pipeline import Ingester
 
     files, problems = find_documents(paths)
     try:
-        with writer_lock(settings, wait):
-            store = CorpusStore(settings)
+        with writer_lock(settings, wait) as guard:
+            store = CorpusStore(settings, guard=guard)
             with _progress(len(files), quiet=as_json) as advance:
                 summary = Ingester(settings, store, on_progress=advance).run(
                     files, prune_roots=[p for p in paths if p.is_dir()] if prune else None,
                     dry_run=dry_run,
                 )
-    except (StoreBusy, StoreUnavailable) as exc:
+    except (StoreBusy, StoreUnavailable, LeaseLost) as exc:
         _report_error(str(exc), as_json)
         return EXIT_ERROR
     for path, reason in problems:

@@ -279,11 +279,11 @@ class Ingester:
             (p.record, title, p.record.version) for p, title in zip(batch, titles, strict=True)
         ])
         self.store.add_chunks([node for p in batch for node in p.nodes])
-        held_back = dict(self.store.commit_many([
+        held_back = self.store.commit_many([
             (p.record, p.text, title, p.previous.version if p.previous else "")
             for p, title in zip(batch, titles, strict=True)
-        ]))
-        short = {record.doc_id: found for record, found in held_back.items()}
+        ])
+        short = {record.doc_id: found for record, found in held_back}
         for pending in batch:
             record = pending.record
             if record.doc_id in short:

@@ -175,3 +175,72 @@ def test_document_with_more_chunks_than_one_chroma_call_takes_is_ingested_and_pr
     assert summary.removed == 1
     assert set(store.all_records()) == {"small-note"}
     assert store.chunk_count() == committed["small-note"].chunk_count
+
+
+# -- 2. committed documents whose chunks went missing -------------------------------------------
+
+STATUTE = "statute-fixture-border-transfer-act"
+
+
+def _consistent(store: CorpusStore) -> None:
+    committed = store.committed()
+    assert set(store.all_records()) == set(committed)
+    assert store.chunk_counts() == {(d, r.version): r.chunk_count for d, r in committed.items()}
+
+
+def test_committed_document_whose_chunks_went_missing_is_found_and_written_anew(
+    tmp_path, corpus_copy, prose
+):
+    settings = settings_for(tmp_path / "store", corpus_copy)
+    write_doc(corpus_copy / "long-minutes.md", "Long minutes", prose("heron", 80))
+    docs = FIXTURE_DOCS + 1
+    assert ingest(settings, corpus_copy)[0] == 0
+    store = CorpusStore(settings)
+    # As an overlapping writer's repair left them: one with no chunks, one with some.
+    emptied, halved = STATUTE, "long-minutes"
+    store.chunks.delete(where={"doc_id": emptied})
+    ids = store.chunks.get(where={"doc_id": halved}, include=[])["ids"]
+    assert len(ids) >= 2
+    store.chunks.delete(ids=ids[: len(ids) // 2])
+
+    rc, dry = ingest(settings, corpus_copy, dry_run=True)
+    assert (rc, dry["updated"], dry["unchanged"]) == (0, 2, docs - 2)
+    rc, summary = ingest(settings, corpus_copy)
+
+    assert rc == 0
+    assert (summary["updated"], summary["repaired"], summary["unchanged"]) == (2, 2, docs - 2)
+    warned = {Path(w["path"]).stem: w["warning"] for w in summary["warnings"]
+              if "chunks:" in w["warning"]}
+    assert set(warned) == {Path(store.committed()[d].source_path).stem
+                           for d in (emptied, halved)}
+    assert all("written anew" in w for w in warned.values())
+    _consistent(store)
+    assert ingest(settings, corpus_copy)[1]["chunks_written"] == 0
+
+
+def test_version_whose_chunks_vanish_while_it_is_written_is_not_committed(
+    tmp_path, corpus_copy, monkeypatch
+):
+    settings = settings_for(tmp_path / "store", corpus_copy)
+    real_add = CorpusStore.add_chunks
+
+    def add_then_lose_some(self, nodes):
+        real_add(self, nodes)
+        # Another writer deletes chunks of the statute between our write and our commit.
+        if ids := self.chunks.get(where={"doc_id": STATUTE}, include=[])["ids"]:
+            self.chunks.delete(ids=ids[:1])
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CorpusStore, "add_chunks", add_then_lose_some)
+        rc, summary = ingest(settings, corpus_copy)
+    assert rc == 1
+    [failure] = summary["failures"]
+    assert Path(failure["path"]).stem == STATUTE
+    assert "chunks were in the store after writing" in failure["reason"]
+    store = CorpusStore(settings)
+    assert STATUTE not in store.committed()  # never served incomplete
+    assert len(store.committed()) == FIXTURE_DOCS - 1
+
+    rc, summary = ingest(settings, corpus_copy)  # the next run repairs and writes it
+    assert (rc, summary["added"], summary["repaired"]) == (0, 1, 1)
+    _consistent(store)
