@@ -190,6 +190,7 @@ HEAD = """<style>
 .dark { --cf-link: #93c5fd; --cf-subdued: #cbd5e1; }
 footer .show-api, footer .show-api * { color: var(--cf-subdued) !important; }
 #cf-tabs button.selected { color: var(--cf-link) !important; }
+.dark #cf-chat .cf-flag { color: #fbbf24; }
 @media (max-width: 700px) {
   .gradio-container .main.app { padding-left: 10px !important; padding-right: 10px !important; }
 }
@@ -248,6 +249,10 @@ CSS = r"""
 #cf-chat .cf-answer p:last-child { margin-bottom: 0; }
 #cf-chat .cf-note { font-style: italic; color: var(--cf-subdued); font-size: 0.9em; }
 #cf-chat .cf-jump-row { display: none; }
+/* a generated answer: its draft while it is checked, and sentences its sources do not back */
+#cf-chat .cf-draft-note { font-style: italic; color: var(--cf-subdued); font-size: 0.9em; }
+#cf-chat .cf-unsupported { text-decoration: underline wavy #b45309; text-underline-offset: 3px; }
+#cf-chat .cf-flag { color: #92400e; font-style: italic; font-size: 0.9em; }
 #cf-chat .cf-related-list { margin: 0 0 6px; padding-left: 1.2em; }
 #cf-chat .cf-cite { white-space: nowrap; }
 #cf-chat .cf-cite:focus-visible { outline: 2px solid var(--color-accent); outline-offset: 1px; }
