@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from index.answers import CasefileError
+from index.llm.prompt import REMINDER
 from index.llm.verify import NO_SUCH_SOURCE, NOT_FOUND, UNCITED
 from tests.llm_fakes import FakeLLMServer, Reply, passage_count, passage_number, prompt_of
 
@@ -84,7 +85,7 @@ def test_prompt_numbers_passages_with_their_source_and_the_rules(casefiles, serv
         assert rule in system
     assert ("[1] Fixture Code § 4410 — Unlawful cross-border transfer of firearms | Casefile test "
             "fixtures (invented statute) | statute | 2019-03-01") in user
-    assert user.rstrip().endswith(f"Question: {PENALTY_Q}\nAnswer:")
+    assert user.rstrip().endswith(f"Question: {PENALTY_Q}\n{REMINDER}\nAnswer:")
     assert passage_count(messages) == 5
 
 
@@ -134,6 +135,16 @@ def test_an_uncited_sentence_is_flagged(casefiles, server):
     cited, uncited = answer.sentences
     assert cited.supported and not uncited.supported and uncited.flag == UNCITED
     assert answer.answer.endswith(f"Judges rarely impose the maximum. ({UNCITED})")
+
+
+def test_a_sentence_left_uncited_is_cited_to_the_passage_that_holds_it(casefiles, server):
+    server.script = lambda messages: Reply("A violator can be imprisoned for not more than 12 "
+                                           "years, fined under this title, or both.")
+    answer = casefiles["openai"].ask(PENALTY_Q)
+    assert answer.backend == "openai" and answer.sentences[0].supported
+    assert answer.answer.endswith("or both. [1]")
+    assert answer.citations[0].passage.doc_id == "statute-fixture-border-transfer-act"
+    assert any("left 1 sentence uncited; Casefile cited the passage" in n for n in answer.notices)
 
 
 @pytest.mark.parametrize("backend", ["openai", "ollama"])

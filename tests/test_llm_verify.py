@@ -82,7 +82,7 @@ def test_a_claim_the_passage_does_not_hold_scores_below_the_threshold(verifier, 
     held, unrelated = verifier.check(
         f"Violators face up to 12 years in prison [{statute}]. The weather was pleasant and "
         f"mild all week [{statute}].", hits).sentences
-    threshold = verifier.ranker.abstain_below
+    threshold = verifier.bar
     assert held.supported and held.support_score >= threshold
     assert not unrelated.supported and unrelated.support_score < threshold
     assert unrelated.flag == NOT_FOUND
@@ -99,3 +99,12 @@ def test_uncited_text_and_a_plain_no_answer(verifier, hits):
     checked = verifier.check("Nothing here is cited.", hits)
     assert checked.sentences[0].flag == UNCITED and not checked.says_no_answer
     assert verifier.check("The passages do not answer this question.", hits).says_no_answer
+
+
+def test_an_uncited_sentence_is_cited_to_the_passage_that_holds_it(verifier, hits):
+    checked = verifier.check("The office traced 12,345 seized firearms between 2015 and 2019.",
+                             hits)
+    (sentence,) = checked.sentences
+    assert sentence.supported and sentence.citations == [1] and checked.found_sources == 1
+    assert checked.citations[0].passage.doc_id == REPORT
+    assert "12,345" in checked.citations[0].sentence

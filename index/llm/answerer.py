@@ -72,6 +72,10 @@ class GenerativeAnswerer:
         elif flagged:
             notices.append(f"{flagged} generated sentences are not backed by a cited source; "
                            "they are marked.")
+        if verified.found_sources:
+            notices.append(f"The model left {verified.found_sources} sentence"
+                           f"{'s' if verified.found_sources > 1 else ''} uncited; Casefile cited "
+                           "the passage that holds each.")
         if verified.removed_markers:
             listed = ", ".join(f"[{n}]" for n in verified.removed_markers)
             notices.append(f"The model cited {listed}, which no passage had; removed.")

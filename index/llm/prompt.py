@@ -28,7 +28,13 @@ Rules:
 ("According to <publisher>, ...").
 - If the passages do not answer the question, say plainly: "The passages do not answer this \
 question." and nothing else.
-- Answer in {language}, in at most five sentences. No headings, no lists, no preamble."""
+- Answer in {language}, in at most five sentences. No headings, no lists, no preamble.
+The form, with made-up content: The act sets a penalty of up to 5 years [2]. According to \
+Example Council, the rule goes too far [4]."""
+
+
+# Said again next to the question: small models follow the nearest instruction.
+REMINDER = "End every sentence with the number of the passage it comes from, like [1]."
 
 
 def passage_block(n: int, passage: Passage) -> str:
@@ -49,5 +55,6 @@ def build_messages(question: str, passages: list[Passage]) -> list[ChatMessage]:
     return [
         ChatMessage(role=MessageRole.SYSTEM, content=RULES.format(language=language)),
         ChatMessage(role=MessageRole.USER,
-                    content=f"Passages:\n\n{blocks}\n\nQuestion: {question}\nAnswer:"),
+                    content=f"Passages:\n\n{blocks}\n\nQuestion: {question}\n{REMINDER}\n"
+                            "Answer:"),
     ]

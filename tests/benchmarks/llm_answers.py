@@ -1,6 +1,7 @@
 """Generative answers measured: the verifier's cost, and the local model on this machine.
 
     .venv/bin/python tests/benchmarks/llm_answers.py verify [--store DIR] [--questions FILE]
+    .venv/bin/python tests/benchmarks/llm_answers.py calibrate [--store DIR] [--questions FILE]
     .venv/bin/python tests/benchmarks/llm_answers.py local [--sample N] [--threads T] [--show]
 
 ``verify``: for every answerable question, the five prompt passages and an answer of five
@@ -9,6 +10,8 @@ the verifier as the generative answerer does, after the extractive pass has run 
 sentences are embedded, the generated ones are not). Then the same answers served by the
 scripted OpenAI-compatible server (tests/llm_fakes.py) through the whole generative path, to
 show what it adds to an extractive answer apart from the model itself.
+
+``calibrate``: the support scores behind ``CLAIM_SUPPORT`` (index/llm/verify.py).
 
 ``local``: the packaged Qwen2.5-Coder-1.5B (``python -m index.llm.model_file``) answers a
 spread sample of the questions: time to first token, prompt and generation tokens/s, and which
@@ -103,7 +106,7 @@ def bench_verify(args) -> None:
     server = FakeLLMServer()
 
     def script(messages):
-        asked = re.search(r"Question: (.*)\nAnswer:", messages[-1]["content"], re.S).group(1)
+        asked = re.search(r"Question: (.*?)\n", messages[-1]["content"], re.S).group(1)
         return Reply(scripted[asked])
 
     server.script = script
@@ -124,6 +127,62 @@ def bench_verify(args) -> None:
     server.close()
     print(f"full ask via the scripted server: p50 {statistics.median(path_ms):.0f} ms "
           f"(extractive retrieve+compose p50 {statistics.median(plain_ms):.0f} ms)")
+
+
+# -- calibrate --------------------------------------------------------------------------------
+
+
+def bench_calibrate(args) -> None:
+    """Support scores of claims taken from their own passage (whole, and cut to their first
+    three fifths) against the same claims cited to another passage of the same prompt that the
+    literal check lets through: where CLAIM_SUPPORT in index/llm/verify.py comes from."""
+    from index.extractive import plain
+    from index.llm.prompt import PROMPT_PASSAGES
+    from index.llm.verify import CLAIM_SUPPORT, Verifier
+    from index.sentences import HEADING, sentences
+
+    casefile = casefile_for(load_settings().with_overrides(store=args.store))
+    whole, cut, elsewhere = [], [], []
+    for item in load_questions(args.questions):
+        if not item.get("answerable"):
+            continue
+        hits = casefile.retriever.search(item["question"], k=8)
+        casefile.answerer.compose(item["question"], hits)
+        verifier = Verifier(casefile.answerer.ranker, casefile.retriever.stats)
+        views = [verifier._view(h) for h in hits[:PROMPT_PASSAGES]]
+        claims = []
+        for i, view in enumerate(views):
+            text = view.hit.passage.text
+            pieces = [plain(text[a:b]) for a, b in sentences(text)
+                      if not HEADING.match(text[a:b]) and len(text[a:b].split()) >= 8]
+            if pieces:
+                middle = pieces[len(pieces) // 2].rstrip(".;: ")
+                words = middle.split()
+                claims.append((i, f"The source states that {middle[:1].lower()}{middle[1:]}.",
+                               " ".join(words[: max(6, len(words) * 3 // 5)]) + "."))
+        verifier._vectors = verifier._embed([c for _, a, b in claims for c in (a, b)], views)
+        for i, full, short in claims:
+            whole.append(verifier._support(full, verifier._vectors[full], views[i])[0])
+            cut.append(verifier._support(short, verifier._vectors[short], views[i])[0])
+            for j, view in enumerate(views):
+                copied = full.split("that ", 1)[1][:40].lower() in view.hit.passage.text.lower()
+                if j != i and not copied and not verifier._missing(full, [view]):
+                    elsewhere.append(verifier._support(full, verifier._vectors[full], view)[0])
+    print(f"{len(whole)} claims; {len(elsewhere)} wrong-passage citations that pass the literal "
+          "check of figures and names")
+    for name, scores in (("own passage", whole), ("own passage, cut", cut),
+                         ("wrong passage", elsewhere)):
+        print(f"  {name:18s} p5/p25/p50/p75/p95: " + " ".join(
+            f"{percentile(scores, q):.3f}" for q in (0.05, 0.25, 0.5, 0.75, 0.95)))
+    core = round(casefile.answerer.ranker.abstain_below, 3)
+    for bar in sorted({core, 0.5, 0.6, CLAIM_SUPPORT, 0.8, 0.85, 0.9}):
+        note = {core: "  <- answer core", CLAIM_SUPPORT: "  <- CLAIM_SUPPORT"}.get(bar, "")
+        print(f"  bar {bar:.3f}: rejects own {below(whole, bar):.0%}, cut {below(cut, bar):.0%};"
+              f" accepts wrong {1 - below(elsewhere, bar):.0%}{note}")
+
+
+def below(scores: list[float], bar: float) -> float:
+    return sum(x < bar for x in scores) / max(len(scores), 1)
 
 
 # -- local ------------------------------------------------------------------------------------
@@ -196,7 +255,7 @@ def bench_local(args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=("verify", "local"))
+    parser.add_argument("mode", choices=("verify", "calibrate", "local"))
     parser.add_argument("--store", type=Path)
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--sample", type=int, default=5, help="local: questions to answer")
@@ -204,7 +263,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, help="local: GGUF file (default: assembled one)")
     parser.add_argument("--show", action="store_true", help="local: print drafts and answers")
     args = parser.parse_args()
-    bench_verify(args) if args.mode == "verify" else bench_local(args)
+    {"verify": bench_verify, "calibrate": bench_calibrate, "local": bench_local}[args.mode](args)
 
 
 if __name__ == "__main__":
