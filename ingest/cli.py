@@ -76,13 +76,14 @@ def run_ingest(
                 summary = Ingester(settings, store, on_progress=advance).run(
                     files, prune_roots=[p for p in paths if p.is_dir()] if prune else None,
                     dry_run=dry_run,
+                    unseen_folders=[p.path for p in problems if p.unseen_folder],
                 )
     except (StoreBusy, StoreUnavailable, LeaseLost) as exc:
         _report_error(str(exc), as_json)
         return EXIT_ERROR
-    for path, reason in problems:
+    for problem in problems:
         summary.failed += 1
-        summary.failures.append({"path": str(path), "reason": reason})
+        summary.failures.append({"path": str(problem.path), "reason": problem.reason})
     _report(summary, settings, as_json)
     if not files and not problems:
         print(f"no documents found under: {', '.join(map(str, paths)) or '(no paths)'}",

@@ -79,10 +79,22 @@ def _too_large(chunks: str, cap: int) -> str:
             "(CASEFILE_MAX_DOC_CHUNKS); split it or raise the limit")
 
 
+def _gone(path: Path) -> bool:
+    """True only when ``path`` surely does not exist: a file in a folder we may not read is
+    not known to be gone (``Path.exists`` would raise there)."""
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def _still_elsewhere(record: DocumentRecord, path: Path) -> bool:
-    """True when the record's file is another file than ``path`` and still exists."""
+    """True when the record's file is another file than ``path`` and may still exist."""
     source = Path(record.source_path)
-    return source.resolve() != path.resolve() and source.exists()
+    return source.resolve() != path.resolve() and not _gone(source)
 
 
 class Ingester:
@@ -103,8 +115,14 @@ class Ingester:
         self._incomplete: dict[str, tuple[DocumentRecord, int]] = {}
 
     def run(
-        self, files: list[Path], prune_roots: list[Path] | None = None, dry_run: bool = False
+        self,
+        files: list[Path],
+        prune_roots: list[Path] | None = None,
+        dry_run: bool = False,
+        unseen_folders: list[Path] | None = None,
     ) -> Summary:
+        """Ingest ``files``; with ``prune_roots``, withdraw documents whose file under them is
+        gone, except under ``unseen_folders`` (folders that could not be listed)."""
         started = time.perf_counter()
         summary = Summary(dry_run=dry_run)
         if dry_run:
@@ -136,7 +154,7 @@ class Ingester:
 
         self._report_incomplete(ids_this_run, summary)
         if prune_roots is not None:
-            self._prune(records, set(ids_this_run), prune_roots, summary)
+            self._prune(records, set(ids_this_run), prune_roots, unseen_folders or [], summary)
         summary.seconds = round(time.perf_counter() - started, 3)
         return summary
 
@@ -173,7 +191,7 @@ class Ingester:
             return None
         owner = owner_of_content.get(content_hash)
         if owner and owner.doc_id != doc_id and (
-            owner.doc_id in ids_this_run or Path(owner.source_path).exists()
+            owner.doc_id in ids_this_run or not _gone(Path(owner.source_path))
         ):
             summary.duplicates += 1
             summary.duplicate_of.append({"path": str(path), "stored_as": owner.doc_id})
@@ -334,14 +352,20 @@ class Ingester:
         records: dict[str, DocumentRecord],
         present: set[str],
         roots: list[Path],
+        unseen: list[Path],
         summary: Summary,
     ) -> None:
-        """Remove documents whose file lay under a scanned folder and is gone now."""
+        """Remove documents whose file lay under a scanned folder and is gone now; never one
+        under a folder that could not be listed (its files were not seen, not gone)."""
         resolved_roots = [r.resolve() for r in roots]
+        resolved_unseen = [u.resolve() for u in unseen]
         for record in records.values():
             if record.doc_id in present or not record.version:
                 continue
             source = Path(record.source_path)
-            under_root = any(source.is_relative_to(root) for root in resolved_roots)
-            if under_root and not source.exists():
+            if not any(source.is_relative_to(root) for root in resolved_roots):
+                continue
+            if any(source.is_relative_to(folder) for folder in resolved_unseen):
+                continue
+            if _gone(source):
                 self._withdraw(record, summary)

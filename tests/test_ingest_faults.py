@@ -9,11 +9,16 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from index.settings import Settings
+from index.settings import PROJECT_ROOT, Settings
 from index.store import CorpusStore
 from ingest import pipeline
 from ingest.chunking import chunk_document, make_splitter, min_chunks
@@ -244,3 +249,97 @@ def test_version_whose_chunks_vanish_while_it_is_written_is_not_committed(
     rc, summary = ingest(settings, corpus_copy)  # the next run repairs and writes it
     assert (rc, summary["added"], summary["repaired"]) == (0, 1, 1)
     _consistent(store)
+
+
+# -- 8. folders that cannot be read; symlink loops ---------------------------------------------
+
+
+def test_symlink_loops_are_reported_as_loops(tmp_path):
+    loop = tmp_path / "loop.md"
+    loop.symlink_to(loop)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    write_doc(folder / "memo.md", "Memo", "The hearing resumed.")
+    (folder / "circle.md").symlink_to(folder / "circle.md")
+    (folder / "back").symlink_to(folder, target_is_directory=True)  # not followed: no cycle
+    dangling = tmp_path / "gone.md"
+    dangling.symlink_to(tmp_path / "nowhere.md")
+
+    files, problems = find_documents([loop, folder, dangling, tmp_path / "missing.md"])
+
+    assert [f.name for f in files] == ["memo.md"]
+    assert {p.path.name: p.reason for p in problems} == {
+        "loop.md": "symlink loop",
+        "circle.md": "symlink loop",
+        "gone.md": f"broken symlink to {tmp_path / 'nowhere.md'}",
+        "missing.md": "no such file or folder",
+    }
+    rc, summary = ingest(Settings(store=tmp_path / "store"), loop)
+    assert rc == 1
+    assert summary["failures"] == [{"path": str(loop), "reason": "symlink loop"}]
+
+
+NOBODY = 65534
+
+
+def as_unprivileged_user() -> list[str]:
+    """The command prefix that runs a process which chmod 000 really keeps out. Root reads any
+    folder whatever its mode, so as root the process drops to nobody with setpriv."""
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root (chmod 000 does not stop root) and no setpriv to drop "
+                    "to an unprivileged user")
+    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+
+
+@pytest.fixture
+def reachable_tmp():
+    """A folder an unprivileged user can reach (pytest's own is root's, mode 700)."""
+    path = Path(tempfile.mkdtemp(prefix="casefile-unreadable-"))
+    path.chmod(0o755)
+    yield path
+    for folder, _, _ in os.walk(path):
+        os.chmod(folder, 0o755)
+    shutil.rmtree(path)
+
+
+def test_unreadable_folder_is_reported_and_its_documents_never_pruned(reachable_tmp):
+    corpus, store = reachable_tmp / "corpus", reachable_tmp / "store"
+    (corpus / "open").mkdir(parents=True)
+    locked = corpus / "locked"
+    locked.mkdir()
+    write_doc(corpus / "open" / "visible-memo.md", "Visible memo", "The clerk filed a ledger.")
+    write_doc(locked / "hidden-memo.md", "Hidden memo", "The couriers carried invoices.")
+    settings = Settings(store=store)
+    assert ingest(settings, corpus)[1]["added"] == 2
+    user = as_unprivileged_user()
+    if user:  # the unprivileged process must be able to use the store and its own home
+        for folder, subfolders, names in os.walk(reachable_tmp):
+            for name in [folder, *(os.path.join(folder, n) for n in subfolders + names)]:
+                os.chown(name, NOBODY, NOBODY)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("CASEFILE_")},
+           "HOME": str(reachable_tmp)}
+    locked.chmod(0)
+    try:
+        listing = "import os, sys; os.listdir(sys.argv[1])"
+        probe = subprocess.run([*user, sys.executable, "-c", listing, str(locked)],
+                               capture_output=True, env=env)
+        assert probe.returncode != 0, "the folder is still readable: the test would prove nothing"
+        for named in (corpus, locked):
+            result = subprocess.run(
+                [*user, sys.executable, "-m", "ingest", "--store", str(store), str(named),
+                 "--prune", "--json"],
+                cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300,
+            )
+            assert result.returncode == 1, result.stderr
+            assert "Traceback" not in result.stderr
+            summary = json.loads(result.stdout.strip().splitlines()[-1])
+            assert summary["removed"] == 0
+            [failure] = summary["failures"]
+            assert failure["path"] == str(locked)
+            assert "folder cannot be read" in failure["reason"]
+            assert "--prune keeps" in failure["reason"]
+    finally:
+        locked.chmod(0o755)
+    assert set(CorpusStore(settings).committed()) == {"visible-memo", "hidden-memo"}
