@@ -160,18 +160,24 @@ def _load_pdf(path: Path, raw: bytes) -> LoadedDocument:
     import io
     import logging
 
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    from pypdf import PasswordType, PdfReader
+    from pypdf.errors import DependencyError, PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns loudly on odd files
     try:
         reader = PdfReader(io.BytesIO(raw))
-        if reader.is_encrypted:
-            raise BadDocument("encrypted PDF; save an unencrypted copy")
+        # An empty user password is only an owner's restriction: any viewer opens the file
+        # without asking, and so do we (AES needs `cryptography`, pypdf's crypto extra).
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise BadDocument("encrypted PDF that needs a password to open; save an "
+                              "unencrypted copy")
         page_texts = [(page.extract_text() or "").strip() for page in reader.pages]
         info = reader.metadata or {}
     except BadDocument:
         raise
+    except DependencyError:
+        raise BadDocument("AES-encrypted PDF and no `cryptography` package to decrypt it; "
+                          "install pypdf[crypto]") from None
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise BadDocument(f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from None
     if not any(page_texts):

@@ -343,3 +343,45 @@ def test_unreadable_folder_is_reported_and_its_documents_never_pruned(reachable_
     finally:
         locked.chmod(0o755)
     assert set(CorpusStore(settings).committed()) == {"visible-memo", "hidden-memo"}
+
+
+# -- 10. encrypted PDFs ------------------------------------------------------------------------
+
+
+def write_encrypted_pdf(path: Path, text: str, method: str, user_password: str) -> Path:
+    from fpdf import FPDF
+    from fpdf.enums import EncryptionMethod
+
+    pdf = FPDF()
+    pdf.set_encryption(owner_password="owner-secret", user_password=user_password,
+                       encryption_method=EncryptionMethod[method])
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    pdf.multi_cell(0, 6, text)
+    path.write_bytes(bytes(pdf.output()))
+    return path
+
+
+def test_pdf_encrypted_with_an_empty_user_password_is_read_and_one_with_a_password_refused(
+    tmp_path
+):
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    for method in ("RC4", "AES_128", "AES_256"):
+        write_encrypted_pdf(folder / f"open-{method.lower()}.pdf",
+                            f"Permit ledger {method}: the clerk filed the kestrel permits.",
+                            method, user_password="")
+    write_encrypted_pdf(folder / "locked.pdf", "The clerk filed the merlin permits.", "AES_128",
+                        user_password="reader-secret")
+    from pypdf import PdfReader
+
+    assert all(PdfReader(p).is_encrypted for p in folder.iterdir())
+
+    doc = load_document(folder / "open-aes_256.pdf")
+    assert "kestrel permits" in doc.text and len(doc.pages) == 1
+    rc, summary = ingest(Settings(store=tmp_path / "store"), folder)
+    assert rc == 1
+    assert summary["added"] == 3
+    [failure] = summary["failures"]
+    assert Path(failure["path"]).name == "locked.pdf"
+    assert "needs a password" in failure["reason"]
