@@ -27,7 +27,7 @@ from index.features import (
     terms,
 )
 from index.language import is_spanish
-from index.passages import Hit, Passage, link_share
+from index.passages import PRIMER_LABEL, Hit, Passage, link_share
 from index.ranker import SentenceRanker, default_ranker
 from index.retrieval import companion_key
 from index.sentences import ABBREVIATION, CAPTION, HEADING, sentences
@@ -324,7 +324,10 @@ def _attributed(sentence: Candidate, n: int) -> str:
 
 
 def _speaker(passage: Passage) -> str:
-    """'National Shooting Sports Foundation (NSSF, advocacy)', 'Casefile (editorial summary)'."""
+    """'National Shooting Sports Foundation (NSSF, advocacy)', 'the Casefile primer — editorial
+    summary' (the project's own summary, named as such)."""
+    if passage.is_primer:
+        return f"the {PRIMER_LABEL}"
     who = passage.publisher or passage.title
     name, _, aside = who.partition(" (")
     if aside and len(aside) <= 12:  # a short aside is an acronym worth keeping

@@ -26,6 +26,16 @@ def is_link_list(text: str) -> bool:
     return link_share(text) > LINK_LIST
 
 
+# The project's own editorial primers: labelled as such, so quoting one never reads as the
+# assistant quoting itself ("According to Casefile …").
+PRIMER_LABEL = "Casefile primer — editorial summary"
+PRIMER_KINDS = {"reference", "editorial"}
+
+
+def is_primer(kind: str, publisher: str | None) -> bool:
+    return kind in PRIMER_KINDS and (publisher or "").strip().casefold().startswith("casefile")
+
+
 @dataclass
 class Passage:
     node_id: str
@@ -46,6 +56,10 @@ class Passage:
     @property
     def kind_label(self) -> str:
         return label(self.kind)
+
+    @property
+    def is_primer(self) -> bool:
+        return is_primer(self.kind, self.publisher)
 
     @property
     def attributed(self) -> bool:

@@ -157,3 +157,12 @@ def test_a_cited_section_comes_first_and_answers(casefile):
     for filters in (SearchFilters(doc_ids=(report,)), SearchFilters(kinds=("government-report",))):
         hits = casefile.retriever.search(question, k=5, filters=filters)
         assert {h.passage.doc_id for h in hits} == {report}
+
+
+def test_a_question_naming_a_month_puts_that_months_documents_first(casefile):
+    # Both bills and the trace study speak of screening and firearms; only one is of Sept. 2021.
+    question = "What did the report of September 2021 say about screening firearms at the border?"
+    hits = casefile.retriever.search(question, k=4)
+    assert hits[0].passage.doc_id == "government-report-fixture-trace-study"
+    undated = casefile.retriever.search(question.replace(" of September 2021", ""), k=4)
+    assert [h.passage.doc_id for h in undated][:1] != ["government-report-fixture-trace-study"]

@@ -52,7 +52,7 @@ def test_ingest_and_ask_through_the_server(chroma_server, tmp_path):
     ingest = subprocess.run([sys.executable, "-m", "ingest", str(FIXTURE_CORPUS), "--json"],
                             cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)
     assert ingest.returncode == 0, ingest.stderr
-    assert '"added": 7' in ingest.stdout.splitlines()[-1]
+    assert '"added": 8' in ingest.stdout.splitlines()[-1]
     assert not (tmp_path / "unused").exists()  # nothing went to an embedded store
 
     from index.service import Casefile

@@ -15,6 +15,8 @@ import html
 import re
 from urllib.parse import urlsplit
 
+from index.passages import PRIMER_LABEL, is_primer
+
 TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;"})
 # ASCII punctuation Markdown (marked/GFM) gives meaning to; `<>&"'` are handled by html.escape.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]()#+\-!|~{}$=:.])")
@@ -64,15 +66,7 @@ KIND_CLASSES = {
     "news": "news",
     "editorial summary": "editorial",
 }
-# The project's own editorial primers: labelled as such, so quoting one never reads as the
-# assistant quoting itself ("According to Casefile …").
-PRIMER_LABEL = "Casefile primer — editorial summary"
 KIND_CLASSES[PRIMER_LABEL] = "editorial"
-PRIMER_KINDS = {"reference", "editorial"}
-
-
-def is_primer(kind: str, publisher: str | None) -> bool:
-    return kind in PRIMER_KINDS and (publisher or "").strip().casefold().startswith("casefile")
 
 
 def source_label(p: dict) -> str:
