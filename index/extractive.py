@@ -45,6 +45,12 @@ HONORIFIC = re.compile(r"\b(?:Mr|Ms|Mrs)\.\s")
 SHORT_TITLE = re.compile(r"\bmay be cited as\b", re.I)
 # "the term X has the meaning given that term in section 545": a pointer, never an answer.
 CROSS_REFERENCE = re.compile(r"\bhas the meaning given\b", re.I)
+# The closing clauses every executive order and many bills carry: true of all, an answer to none.
+BOILERPLATE = re.compile(r"\bnot intended to, and does not, create any right\b|"
+                         r"\bshall be implemented consistent with applicable law\b|"
+                         r"\bNothing in this (?:order|Act) shall be construed to impair\b|"
+                         r"\bIf any provision of this (?:order|Act)\b.{0,80}\bheld (?:to be )?"
+                         r"invalid\b", re.I | re.S)
 RARE_IDF = 0.85  # a word this rare (scaled IDF) that the evidence lacks is worth naming
 LONG_LEAD_IN = 20  # words
 # An enumerated item that ends with "; and" is a piece of its list, quotable only when long
@@ -123,12 +129,16 @@ class ExtractiveAnswerer:
             candidate.probability = self.ranker.probability(candidate.features)
         # A quantity question is answered by a figure for what it counts, or not at all: the
         # closest passages often hold other figures about the same subject.
-        leads = [c for c in candidates if c.features[COUNTED]] if form.quantity else candidates
+        # (Not across languages: a Spanish question names its counted thing in Spanish.)
+        cross_lingual = is_spanish(question)
+        leads = candidates
+        if form.quantity and not cross_lingual:
+            leads = [c for c in candidates if c.features[COUNTED]]
         if not leads:
             return no_evidence(hits, _no_figure(form))
         chosen = self._choose(candidates, leads,
                               MAX_SENTENCES_BROAD if form.broad else MAX_SENTENCES,
-                              cross_lingual=is_spanish(question))
+                              cross_lingual=cross_lingual)
         if not chosen:
             return no_evidence(hits, self._why_not(form, hits))
         return self._write(chosen, hits)
@@ -285,7 +295,7 @@ def _quotable(sentence: str) -> bool:
     words = len(WORD.findall(stripped.lower()))
     if LEAD_IN.search(stripped) and words < LONG_LEAD_IN:
         return False
-    if CROSS_REFERENCE.search(stripped):
+    if CROSS_REFERENCE.search(stripped) or BOILERPLATE.search(stripped):
         return False
     if LIST_ITEM.search(stripped) and words < SHORT_ITEM:
         return False  # "(C) the characteristics of straw purchases; and": one item of a list

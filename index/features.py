@@ -65,8 +65,9 @@ class CorpusStats:
 # Broad question forms (the wh-word and what follows it), and what a sentence offers them.
 ASKS_QUANTITY = re.compile(r"\bhow (?:many|much|long|large|often)\b|\bwhat (?:share|percent"
                            r"\w*|proportion|number|amount)\b|\bcuánt", re.I)
+# A timeline or chronology is answered by dated sentences, as "when" is.
 ASKS_TIME = re.compile(r"^\W*(?:when|cuándo)\b|\b(?:what|which) (?:date|year|month|day)\b|"
-                       r"\bby when\b|\bdeadline|\bdue\b", re.I)
+                       r"\bby when\b|\bdeadline|\bdue\b|\btimeline\b|\bchronolog", re.I)
 ASKS_PERSON = re.compile(r"^\W*(?:who|quién)\b|\bwhich (?:judge|justice|senator|official|"
                          r"member|person|people)", re.I)
 ASKS_REASON = re.compile(r"^\W*(?:why|por qué)\b|\breasons?\b|\bgrounds\b|\brationale\b", re.I)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from index.settings import Settings, load_settings
+from index.settings import Settings, SettingsError, load_settings
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -31,7 +31,14 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except SettingsError as exc:  # a bad CASEFILE_* value: one line, not a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] == ["add"]:
         return _add(argv[1:])
     parser = argparse.ArgumentParser(

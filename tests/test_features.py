@@ -33,3 +33,20 @@ def test_gives_asked_quantity(question, sentence, gives):
 
 def test_only_quantity_questions_ask_for_a_figure():
     assert not gives_asked_quantity(QuestionForm.of("Who signed the letter?"), "Nine signed.")
+
+
+def test_a_timeline_asks_for_dates_as_when_does():
+    assert QuestionForm.of("Give me a timeline of the pangolin appeal.").time
+    assert QuestionForm.of("When was the appeal filed?").time
+    assert not QuestionForm.of("Why was the appeal filed?").time
+
+
+def test_closing_boilerplate_of_orders_and_acts_is_never_quoted():
+    from index.extractive import _quotable
+
+    assert not _quotable("(c) The pangolin rule is not intended to, and does not, create any "
+                         "right for keepers of pangolins in the fixture reserve.")
+    assert not _quotable("(b) The pangolin rule shall be implemented consistent with applicable "
+                         "law, say its drafters in the fixture reserve.")
+    assert _quotable("(a) The warden shall count the pangolins of the fixture reserve twice "
+                     "in every season.")

@@ -236,3 +236,10 @@ def test_unreachable_chroma_server_is_named_in_the_error(tmp_path, corpus_copy, 
     rc = main([str(corpus_copy), "--chroma-host", "127.0.0.1", "--chroma-port", str(port)])
     assert rc == 2
     assert f"127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_a_bad_setting_is_one_line_and_exit_2(tmp_path, corpus_copy, capsys, monkeypatch):
+    monkeypatch.setenv("CASEFILE_LOGIN", "reader")  # no password: unusable
+    rc = main([str(corpus_copy), "--store", str(tmp_path / "store"), "--dry-run"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "CASEFILE_LOGIN" in err[0]
