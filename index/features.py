@@ -197,13 +197,13 @@ def counted_words(question: str) -> list[str]:
 
 def _counted(question: str) -> tuple[str, ...]:
     """The stem of the noun "how many" counts: the plural head of the words after it ("how many
-    Mexican army officers have …" counts officers), else the last of those words."""
+    customs inspectors were …" counts inspectors), else the last of those words."""
     return tuple(_stem(w) for w in counted_words(question)[-1:])
 
 
 def _counted_head(phrase: list[str]) -> list[str]:
-    """The counted noun phrase up to its plural head ("Mexican army officers"); what follows
-    the head is the question's verb ("justices dissented")."""
+    """The counted noun phrase up to its plural head ("state customs inspectors"); what follows
+    the head is the question's verb ("judges dissented")."""
     plural = [i for i, w in enumerate(phrase) if PLURAL.search(w)]
     return phrase[: plural[0] + 1] if plural else phrase
 
