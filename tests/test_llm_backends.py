@@ -203,11 +203,15 @@ def test_an_answer_with_no_supported_sentence_is_replaced(casefiles, server):
     assert answer.notices[0].startswith("No sentence of the generated answer was found")
 
 
-def test_the_model_saying_the_passages_do_not_answer_is_an_abstention(casefiles, server):
+def test_the_model_declining_leaves_the_core_answer(casefiles, server):
+    # The answer core found support: a model that says the passages do not answer does not
+    # overrule it (nor does it answer what the core refused, below).
     server.script = lambda messages: Reply("The passages do not answer this question.")
     answer = casefiles["openai"].ask(PENALTY_Q)
-    assert answer.status == "no_evidence" and answer.citations == []
-    assert answer.backend == "openai" and answer.related
+    assert answer.status == "answered" and answer.backend == "extractive"
+    assert PENALTY in answer.answer
+    assert answer.notices[0] == ("The language model found no answer in the passages. Showing "
+                                 "the extractive answer instead.")
 
 
 def test_the_answer_core_abstains_before_any_generation(casefiles, server):

@@ -7,8 +7,8 @@ verifier checks every sentence.
 2. The model gets the first PROMPT_PASSAGES passages, numbered, and streams its answer.
 3. Each sentence is checked against the passages it cites (index/llm/verify.py); citations are
    renumbered; unsupported sentences keep no marker and are flagged.
-4. When the backend fails or times out, or no generated sentence holds up, the reader gets the
-   extractive answer with one line saying why.
+4. When the backend fails or times out, says the passages do not answer, or no generated
+   sentence holds up, the reader gets the extractive answer with one line saying why.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from index.answers import Composed, no_evidence
+from index.answers import Composed
 from index.extractive import ExtractiveAnswerer
 from index.features import CorpusStats
 from index.llm.backends import Backend, LLMUnavailable
@@ -58,10 +58,10 @@ class GenerativeAnswerer:
                    "generate": generation.seconds * 1000,
                    "verify": (time.perf_counter() - started) * 1000}
         if verified.says_no_answer:
-            composed = no_evidence(hits, "The language model found no answer in the closest "
-                                         "passages.")
-            composed.backend, composed.timings_ms = self.backend.name, timings
-            return composed
+            # The core's decision stands both ways: the model neither answers what the core
+            # refused nor refuses what it answered (the 1.5B model declines answerable ones).
+            return _fallback(core, f"The language model found no answer in the passages. "
+                                   f"{FALLBACK}", timings)
         if not verified.supported:
             return _fallback(core, "No sentence of the generated answer was found in the "
                                    f"passage it cites. {FALLBACK}", timings)

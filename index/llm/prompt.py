@@ -28,9 +28,9 @@ Rules:
 ("According to <publisher>, ...").
 - If the passages do not answer the question, say plainly: "The passages do not answer this \
 question." and nothing else.
-- Answer in {language}, in at most five sentences. No headings, no lists, no preamble.
-The form, with made-up content: The act sets a penalty of up to 5 years [2]. According to \
-Example Council, the rule goes too far [4]."""
+- Answer in {language}, in at most five sentences. No headings, no lists, no preamble."""
+# No example answer here: a 1.5B model copied one ("a penalty of up to 5 years [2]") word for
+# word instead of answering (the verifier rejected it).
 
 
 # Said again next to the question: small models follow the nearest instruction.

@@ -16,6 +16,7 @@ sentence; an unsupported sentence keeps no marker and carries its flag instead.
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from index.answers import AnswerSentence, Citation
 from index.features import (
     STOPWORDS,
+    SUPPORT,
     WORD,
     CorpusStats,
     QuestionForm,
@@ -55,15 +57,18 @@ SAYS_NO_ANSWER = re.compile(r"\b(?:do(?:es)? not|don't|doesn't|cannot|can't|no)\
                             r"(?:responden?|mencionan?|dicen?)\b", re.I)
 
 # The support model's bar for a claim against the passage it cites. The answer core's
-# abstain_below (~0.35) answers "does any sentence here answer the question" and lets most
-# sentences cited to the wrong passage through. Measured with `tests/benchmarks/llm_answers.py
-# calibrate` (README, "Generative answers"): claims taken from their passage score 0.99+, lay
-# paraphrases of fixture passages 0.78-0.99; of claims cited to another prompt passage that
-# pass the literal check, 68% reach the core's threshold, 30% reach 0.7, 14% reach 0.85 (some
-# of those are overlapping chunks or companion copies that do hold the claim).
+# abstain_below (0.30-0.35 as retrained) answers "does any sentence here answer the question"
+# and lets most sentences cited to the wrong passage through. Measured on dev with
+# `tests/benchmarks/llm_answers.py calibrate` (README, "Generative answers"): claims taken from
+# their passage score 0.99+, lay paraphrases of fixture passages 0.78-0.99; of claims cited to
+# another prompt passage that pass the literal check, 68-81% reach the core's threshold, ~30%
+# reach 0.7, ~15% reach 0.85 (some of those are overlapping chunks that do hold the claim).
 CLAIM_SUPPORT = 0.7
 # Stricter when the model gave no citation and the verifier picks the passage itself.
 FOUND_SUPPORT = 0.85
+
+# The support model reads no heading similarity today: its sentences' headings go unembedded.
+USES_HEADING = "heading_cosine" in SUPPORT
 
 UNCITED = "no source cited"
 NO_SUCH_SOURCE = "its citation points at no passage"
@@ -192,7 +197,7 @@ class Verifier:
         claims = split_claims(text)
         sources = [self._view(h) for h in hits]
         cited = sorted({n for c in claims for n in c.cited if 1 <= n <= len(hits)})
-        if any(not c.cited for c in claims):  # an uncited sentence is looked for everywhere
+        if any(_searched(c) for c in claims):  # an uncited claim is looked for everywhere
             cited = list(range(1, len(hits) + 1))
         self._vectors = self._embed([c.text for c in claims], [sources[n - 1] for n in cited])
         verdicts = [self._judge(c, self._vectors[c.text], sources) for c in claims]
@@ -224,9 +229,8 @@ class Verifier:
     def _find_source(self, claim: Claim, vector: tuple[float, ...],
                      sources: list[SourceView]) -> Verdict:
         """A sentence the model left uncited (small models often do) is cited to the one passage
-        that passes both checks for it, best support first; otherwise it is flagged. Never for a
-        Spanish sentence: without the support model only figures would speak for it."""
-        if is_spanish(claim.text):
+        that passes both checks for it, best support first; otherwise it is flagged."""
+        if not _searched(claim):
             return Verdict(claim.text, [], False, 0.0, UNCITED)
         best: tuple[float, int, int] | None = None
         for n, source in enumerate(sources, 1):
@@ -260,7 +264,7 @@ class Verifier:
         form = QuestionForm.of(claim)
         texts = [plain for _, _, plain in source.spans]
         span_vectors = [self._vectors[t] for t in texts]
-        topic = self._vectors[source.heading]
+        topic = self._vectors.get(source.heading, ())  # () scores 0: the model ignores it
         passage = _mean(span_vectors)
         rows = []
         for i, (_, _, sentence) in enumerate(source.spans):
@@ -292,8 +296,9 @@ class Verifier:
             piece = p.text[start:end]
             if not HEADING.match(piece) and len(WORD.findall(piece)) >= 3:
                 spans.append((start, end, plain(piece)))
-        described = " ".join([p.text, p.title, p.publisher, p.section, p.kind_label,
-                              *(o.title for o in hit.also_in)])
+        # The prompt shows title, publisher, kind and date: a sentence may take them from there.
+        described = " ".join([p.text, p.title, p.publisher, p.section, p.kind_label, p.date,
+                              _month(p.date), *(o.title for o in hit.also_in)])
         return SourceView(hit, spans, p.section or p.title, figures(described), terms(described))
 
     @staticmethod
@@ -303,8 +308,9 @@ class Verifier:
         already: it read the same passages a moment before)."""
         from index.extractive import _sentence_vectors
 
+        headings = [s.heading for s in cited] if USES_HEADING else []
         texts = list(dict.fromkeys([*claims, *(t for s in cited for _, _, t in s.spans),
-                                    *(s.heading for s in cited)]))
+                                    *headings]))
         return dict(zip(texts, _sentence_vectors(texts))) if texts else {}
 
     # -- the answer ------------------------------------------------------------------------
@@ -325,6 +331,22 @@ class Verifier:
                                       verdict.flag))
         return Verified(" ".join(s.shown for s in out), out, citations, removed,
                         sum(v.found for v in verdicts), says_no)
+
+
+def _month(iso_date: str) -> str:
+    """'2025-01-20' -> 'January 20' ("January 20, 2025" is that date too)."""
+    match = re.match(r"\d{4}-(\d\d)(?:-(\d\d))?", iso_date or "")
+    if not match or not 1 <= int(match.group(1)) <= 12:
+        return ""
+    day = str(int(match.group(2))) if match.group(2) else ""
+    return f"{calendar.month_name[int(match.group(1))]} {day}".strip()
+
+
+def _searched(claim: Claim) -> bool:
+    """An uncited claim worth looking for in the passages: not "the passages do not say", and
+    not Spanish (without the support model only its figures would speak for it)."""
+    return not claim.cited and not SAYS_NO_ANSWER.search(claim.text) and not is_spanish(
+        claim.text)
 
 
 def _citation(n: int, source: SourceView, span: int) -> Citation:
