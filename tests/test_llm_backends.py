@@ -3,10 +3,15 @@ a scripted server on loopback speaking OpenAI's and Ollama's wire protocols (tes
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import socket
+import subprocess
+import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -256,3 +261,20 @@ def test_a_bad_configuration_is_one_clear_line(ingested_settings, changes, messa
     with pytest.raises(CasefileError, match=re.escape(message)) as raised:
         make_backend(replace(ingested_settings, **changes))
     assert "\n" not in str(raised.value)
+
+
+def test_ask_json_from_the_command_line_names_the_backend(ingested_settings, server):
+    """The CASEFILE_LLM* variables as a user sets them, through `python -m index ask --json`."""
+    server.script = well_cited
+    env = {**os.environ, "CASEFILE_STORE": str(ingested_settings.store), "CASEFILE_LLM": "openai",
+           "CASEFILE_LLM_BASE_URL": f"{server.url}/v1", "CASEFILE_LLM_MODEL": "fake-model",
+           "CASEFILE_LLM_TIMEOUT": "30"}
+    env.pop("CASEFILE_CHROMA_HOST", None)
+    done = subprocess.run([sys.executable, "-m", "index", "ask", PENALTY_Q, "--json"],
+                          cwd=Path(__file__).resolve().parent.parent, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    assert data["backend"] == "openai" and data["status"] == "answered"
+    assert [s["supported"] for s in data["sentences"]] == [True, True]
+    assert data["citations"][0]["doc_id"] == "statute-fixture-border-transfer-act"
