@@ -84,17 +84,6 @@ class Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 
-def _optional_number(value: str | None) -> float | None:
-    """Unset -> None (the default applies); not a number -> NaN, which the user of the value
-    refuses with a message naming the variable (index/llm/backends.py)."""
-    if not (value or "").strip():
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return float("nan")
-
-
 class SettingsError(ValueError):
     """A configuration value that cannot be used; the message names the variable."""
 
@@ -121,6 +110,17 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0 < value < float("inf"):
         raise SettingsError(f"{name} must be a number of seconds above 0 (got “{raw}”).")
     return value
+
+
+def _optional_number(value: str | None) -> float | None:
+    """Unset -> None (the default applies); not a number -> NaN, which the user of the value
+    refuses with a message naming the variable (index/llm/backends.py)."""
+    if not (value or "").strip():
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return float("nan")
 
 
 def load_settings() -> Settings:
