@@ -112,7 +112,11 @@ def _read_batch(path: Path) -> list[BatchLine]:
             lines.append(BatchLine(str(item.get("question", "")),
                                    error=f"line {number}: history must be a list of strings"))
             continue
-        lines.append(BatchLine(str(item.get("question", "")), history))
+        question = item.get("question", "")
+        if not isinstance(question, str):  # as /ask refuses it: a number is not a question
+            lines.append(BatchLine(str(question), error=f"line {number}: question must be text"))
+            continue
+        lines.append(BatchLine(question, history))
     return lines
 
 

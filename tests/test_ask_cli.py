@@ -116,14 +116,16 @@ def test_batch_lines_carry_history_and_bad_lines_do_not_sink_the_batch(ingested_
         json.dumps({"question": first}),
         "{not json",
         json.dumps(["a", "list"]),
+        json.dumps({"question": 42}),
         json.dumps({"question": "and the Senate version?", "history": [first]}),
     ]) + "\n")
     result = run(["-m", "index", "ask", "--batch", str(batch), "--json"], ingested_settings)
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-    assert len(rows) == 4
+    assert len(rows) == 5
     assert "not JSON" in rows[1]["error"] and "not a JSON object" in rows[2]["error"]
-    senate = {r["doc_id"] for r in rows[3]["retrieved"][:3]}
+    assert "question must be text" in rows[3]["error"]
+    senate = {r["doc_id"] for r in rows[4]["retrieved"][:3]}
     assert "legislation-s9002-fixture-southbound-act" in senate
 
 
