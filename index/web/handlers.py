@@ -88,20 +88,6 @@ class Handlers:
             time.sleep(STREAM_PAUSE)
         yield list(conversation.messages), conversation, cards.sources_html(turn, index), ""
 
-    def respond_example(
-        self,
-        conversation: Conversation,
-        labels: list[str] | None,
-        doc_ids: list[str] | None,
-        date_from: str | None,
-        date_to: str | None,
-        evt: gr.SelectData,
-    ) -> Iterator[ChatUpdate]:
-        """A click on one of the example questions shown in the empty chat."""
-        value: Any = evt.value
-        question = value.get("text", "") if isinstance(value, dict) else str(value or "")
-        yield from self.respond(question, conversation, labels, doc_ids, date_from, date_to)
-
     def new_chat(self) -> tuple[list, Conversation, str, Any, str, str]:
         """Messages, state, sources panel, viewer box, viewer, citation text."""
         return [], Conversation(), cards.EMPTY, gr.update(visible=False), "", ""
