@@ -126,6 +126,12 @@ class FakeLLMServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    def __enter__(self) -> FakeLLMServer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         self._release.set()
         self._server.shutdown()

@@ -23,19 +23,16 @@ from index.store import CorpusStore, DocumentRecord, open_client
 from ingest.discover import find_documents
 from ingest.lease import LEASE_ID, IngestLease
 from ingest.lock import writer_lock
-from tests.conftest import FIXTURE_CORPUS, free_port
-from tests.test_server_mode import start_chroma
+from tests.conftest import FIXTURE_CORPUS
+from tests.test_server_mode import chroma_running
 
 FIXTURE_DOCS = len(find_documents([FIXTURE_CORPUS])[0])
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = free_port()
-    process = start_chroma(tmp_path_factory.mktemp("lease-server"), port)
-    yield port
-    process.terminate()
-    process.wait(timeout=30)
+    with chroma_running(tmp_path_factory.mktemp("lease-server")) as port:
+        yield port
 
 
 @pytest.fixture

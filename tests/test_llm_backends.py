@@ -27,9 +27,8 @@ TIMEOUT = 2.0
 
 @pytest.fixture(scope="module")
 def server():
-    fake = FakeLLMServer()
-    yield fake
-    fake.close()
+    with FakeLLMServer() as fake:
+        yield fake
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,8 @@ PENALTY_Q = "How long can someone be imprisoned for an unlawful cross-border tra
 
 @pytest.fixture(scope="module")
 def server():
-    fake = FakeLLMServer()
-    yield fake
-    fake.close()
+    with FakeLLMServer() as fake:
+        yield fake
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,13 +39,22 @@ def start_chroma(path: Path, port: int) -> subprocess.Popen:
     raise RuntimeError("chroma run did not answer its heartbeat within 60 s")
 
 
+@contextmanager
+def chroma_running(path: Path) -> Iterator[int]:
+    """A real `chroma run` on a free loopback port for the duration; yields the port."""
+    port = free_port()
+    server = start_chroma(path, port)
+    try:
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
-    port = free_port()
-    server = start_chroma(tmp_path_factory.mktemp("chroma-server"), port)
-    yield port
-    server.terminate()
-    server.wait(timeout=30)
+    with chroma_running(tmp_path_factory.mktemp("chroma-server")) as port:
+        yield port
 
 
 def test_ingest_and_ask_through_the_server(chroma_server, tmp_path):
