@@ -97,6 +97,24 @@ def _passage_span(date: str) -> tuple[dt.date, dt.date] | None:
         return None
 
 
+def day_number(day: dt.date) -> int:
+    """2021-06-30 -> 20210630: a date Chroma can compare in a ``where`` clause."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def date_numbers(date: str) -> dict[str, int]:
+    """Chunk metadata for a source's date: the first and last day it can mean, as YYYYMMDD
+    integers ('2021' -> 20210101 and 20211231). Empty for an undated source, which then never
+    matches a date filter (a missing key matches no comparison in Chroma)."""
+    span = _passage_span(date or "")
+    if span is None:
+        return {}
+    return {DATE_FIRST: day_number(span[0]), DATE_LAST: day_number(span[1])}
+
+
+DATE_FIRST, DATE_LAST = "date_first", "date_last"  # chunk metadata keys (ingest writes them)
+
+
 # -- kinds, documents, k -------------------------------------------------------------------
 
 
@@ -198,6 +216,16 @@ class SearchFilters:
             return False  # an undated source can't be placed inside a date range
         # A source dated only "2021" overlaps a range that ends in June 2021.
         return span[1] >= self._span[0] and span[0] <= self._span[1]
+
+    @property
+    def day_range(self) -> tuple[int, int] | None:
+        """The date bounds as YYYYMMDD integers, None without a date filter. A source matches
+        when its own span overlaps them, as in ``admits``: date_last >= start, date_first <= end."""
+        if not (self.date_from or self.date_to):
+            return None
+        start, stop = self._span
+        return (day_number(start) if self.date_from else 0,
+                day_number(stop) if self.date_to else 99991231)
 
     @property
     def active(self) -> bool:

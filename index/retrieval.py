@@ -12,16 +12,17 @@ import re
 import threading
 import time
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from index.acronyms import defined_acronyms, expand
-from index.embedding import embed_model, query_embedding
+from index import snapshot as snapshots
+from index.acronyms import expand
+from index.embedding import query_embedding
 from index.features import CorpusStats
-from index.named_documents import DocumentNumbers
-from index.passages import Hit, Passage, is_link_list
-from index.query_params import SearchFilters  # the one parser of filters; re-exported here
-from index.store import CorpusStore, DocumentRecord, open_client
+from index.passages import Hit, Passage
+from index.query_params import DATE_FIRST, DATE_LAST, SearchFilters  # the one filter parser
+from index.snapshot import CorpusSnapshot, is_served
+from index.store import CorpusStore, open_client
 
 if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore, QueryBundle
@@ -29,170 +30,211 @@ if TYPE_CHECKING:
 RRF_K = 60  # the usual reciprocal-rank constant: damps the weight of the very first ranks
 DENSE_WEIGHT = 1.0
 KEYWORD_WEIGHT = 1.0
-CANDIDATES = 40  # hits taken from each retriever before fusion and filtering
+CANDIDATES = snapshots.CANDIDATES  # hits taken from each retriever before fusion
+# A key committed but not yet published means an ingest is still running (or died): a reader
+# rebuilds for it at most this often, and spends at most a tenth of its time doing so.
+UNPUBLISHED_REBUILD_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """What one ``refresh`` did: for benchmarks timing how soon an ingest becomes visible."""
+
+    swapped: bool  # a new snapshot now answers
+    seconds: float  # making it (0 when none was made)
+    source: str = ""  # "persisted" (loaded from disk) or "built" (from the chunks)
+    key: str = ""
+
+
+NOTHING = Refresh(False, 0.0)
 
 
 class HybridRetriever:
-    """Owns the BM25 index built from the committed chunks, and rebuilds it when they change."""
+    """Answers searches from one frozen ``CorpusSnapshot`` and replaces it, in one assignment,
+    when the store's committed version changes. Searches take no lock: a search running while
+    a new snapshot is made reads the old one to the end."""
 
     def __init__(self, store: CorpusStore) -> None:
-        self.store = store
-        self._lock = threading.Lock()
-        self._snapshot: tuple = ()
+        self._snapshot = CorpusSnapshot.empty(store)
+        self._making = threading.Lock()  # one thread makes a snapshot; searches never wait
         self._checked_at = float("-inf")
-        self.documents: dict[str, DocumentRecord] = {}
-        self._bm25 = None
-        self._served_chunks = 0
-        self._link_lists: frozenset[str] = frozenset()  # chunk ids never to retrieve
-        self._vector_index = None
-        self.stats = CorpusStats(0, {})  # term frequencies over the served chunks
-        self.acronyms: dict[str, str] = {}  # "PLCAA" -> the long form the corpus gives it
-        self._numbers = DocumentNumbers(())  # "554" -> the document titled "18 U.S.C. § 554 …"
+        self._background: threading.Thread | None = None
 
-    # -- keeping in step with the store ----------------------------------------------------
-
-    def refresh(self, max_age: float = 0.0, *, reopen: bool = False) -> None:
-        """Reload the BM25 index if the set of committed document versions changed.
-
-        Reading every document record costs tens of milliseconds on a large corpus, so callers
-        on the hot path pass ``max_age``: a check younger than that many seconds is trusted.
-        ``reopen`` rebuilds on a fresh view of the store even if nothing seems to have changed.
-        """
-        now = time.monotonic()
-        if not reopen and max_age and now - self._checked_at < max_age:
-            return
-        first_look = self._checked_at == float("-inf")
-        self._checked_at = now
-        # Document records are read from SQLite, so they show other processes' commits.
-        committed = self.store.committed()
-        snapshot = tuple(sorted((d, r.version) for d, r in committed.items()))
-        if snapshot == self._snapshot and not reopen:
-            return
-        with self._lock:
-            if snapshot == self._snapshot and not reopen:
-                return
-            if not first_look and not self.store.settings.server_mode:
-                # An embedded Chroma keeps each vector index in memory as it first read it:
-                # another process's new chunks would be missing from it ("Error finding id"
-                # for a question filtered to them). A fresh client reads the index anew.
-                self.store = CorpusStore(self.store.settings,
-                                         client=open_client(self.store.settings, fresh=True))
-                self._vector_index = None
-            from llama_index.core import VectorStoreIndex
-            from llama_index.retrievers.bm25 import BM25Retriever
-
-            nodes = [
-                n
-                for n in self.store.vector_store.get_nodes(node_ids=None)
-                if _is_served(n.metadata, committed)
-            ]
-            # A "Sources:" list of links matches every keyword in its URLs and answers nothing.
-            link_lists = frozenset(n.node_id for n in nodes if is_link_list(n.get_content()))
-            searchable = [n for n in nodes if n.node_id not in link_lists]
-            self._bm25 = (
-                BM25Retriever.from_defaults(nodes=searchable, similarity_top_k=CANDIDATES)
-                if searchable
-                else None
-            )
-            if self._vector_index is None:
-                self._vector_index = VectorStoreIndex.from_vector_store(
-                    self.store.vector_store, embed_model=embed_model()
-                )
-            self._served_chunks = len(nodes)
-            self._link_lists = link_lists
-            self.stats = CorpusStats.of(n.get_content() for n in searchable)
-            self.acronyms = defined_acronyms(n.get_content() for n in nodes)
-            self._numbers = DocumentNumbers((d, r.title) for d, r in committed.items())
-            self.documents = committed
-            self._snapshot = snapshot
+    # What the rest of the app reads, all from the one current snapshot.
+    store = property(lambda self: self._snapshot.store)
+    documents = property(lambda self: self._snapshot.documents)
+    stats: CorpusStats = property(lambda self: self._snapshot.stats)  # type: ignore[assignment]
+    acronyms = property(lambda self: self._snapshot.acronyms)
+    snapshot = property(lambda self: self._snapshot)
 
     @property
     def empty(self) -> bool:
-        return self._served_chunks == 0
+        return self._snapshot.served == 0
+
+    # -- keeping in step with the store ----------------------------------------------------
+
+    def refresh(self, max_age: float = 0.0, *, reopen: bool = False,
+                wait: bool = True) -> Refresh:
+        """Take the snapshot of the store's committed version if it changed.
+
+        The check is one cheap read (``CorpusStore.versions``); callers on the hot path pass
+        ``max_age`` and a check younger than that is trusted. ``reopen`` makes a snapshot on a
+        fresh view of the store even if nothing seems to have changed. While one thread makes
+        a snapshot, others calling ``refresh`` return at once and keep answering from the old
+        one; ``wait=False`` makes it on a background thread and returns at once.
+        """
+        now = time.monotonic()
+        if not reopen and max_age and now - self._checked_at < max_age:
+            return NOTHING
+        first = not self._snapshot.key and self._snapshot.vector_index is None
+        if not self._making.acquire(blocking=first):
+            return NOTHING  # another thread is making one: keep serving this one
+        try:
+            self._checked_at = now
+            versions = self._snapshot.store.versions()
+            if versions.key == self._snapshot.key and not reopen:
+                return NOTHING
+            if not (reopen or first or versions.is_published or self._may_rebuild(now)):
+                return NOTHING  # an ingest is under way: its end publishes a snapshot
+            if not wait:
+                return self._in_background(versions.key, reopen)
+            return self._take(versions.key, reopen)
+        finally:
+            if self._background is None or not self._background.is_alive():
+                self._making.release()
+
+    def _may_rebuild(self, now: float) -> bool:
+        current = self._snapshot
+        return now - current.made_at >= max(UNPUBLISHED_REBUILD_SECONDS, 10 * current.seconds)
+
+    def _in_background(self, key: str, reopen: bool) -> Refresh:
+        def run() -> None:
+            try:
+                self._take(key, reopen)
+            finally:
+                self._background = None
+                self._making.release()
+
+        # The lock stays held until the thread is done (released there, not by refresh).
+        self._background = threading.Thread(target=run, name="casefile-snapshot", daemon=True)
+        self._background.start()
+        return Refresh(False, 0.0, key=key)
+
+    def _take(self, key: str, reopen: bool) -> Refresh:
+        store = self._snapshot.store
+        if (self._snapshot.key or reopen) and not store.settings.server_mode:
+            # An embedded Chroma keeps each vector index in memory as it first read it:
+            # another process's new chunks would be missing from it ("Error finding id"
+            # for a question filtered to them). A fresh client reads the index anew.
+            store = CorpusStore(store.settings, client=open_client(store.settings, fresh=True))
+        made = snapshots.make(store, key)
+        self._snapshot = made  # the one assignment searches see
+        return Refresh(True, made.seconds, made.source, key)
 
     # -- searching -------------------------------------------------------------------------
 
     def search(self, query: str, k: int = 8, filters: SearchFilters | None = None) -> list[Hit]:
         from llama_index.core.schema import QueryBundle
 
+        snap = self._snapshot  # read once: everything below sees this one snapshot
         filters = filters or SearchFilters()
-        if self.empty:
+        if snap.served == 0:
             return []
         bundle = QueryBundle(query_str=query)
         bundle.embedding = list(query_embedding(query))
-        dense = self._dense(bundle, filters)
+        dense = _dense(snap, bundle, filters)
         # A statute never uses the acronym readers know it by: keyword search looks for both
         # forms. (The embedding already places "PLCAA" near its long form; measured no gain.)
-        keyword_bundle = QueryBundle(query_str=expand(query, self.acronyms))
-        keyword = [
-            h
-            for h in (self._bm25.retrieve(keyword_bundle) if self._bm25 else [])
-            if _is_served(h.node.metadata, self.documents)
-        ]
-        hits = _dated_first(self._fuse(dense, keyword, filters), query)
+        keyword_bundle = QueryBundle(query_str=expand(query, snap.acronyms))
+        keyword = _keyword(snap, keyword_bundle, filters)
+        hits = _dated_first(_fuse(dense, keyword, filters), query)
         named = [
             doc_id
-            for doc_id in self._numbers.named_in(query)
+            for doc_id in snap.numbers.named_in(query)
             if not filters.doc_ids or doc_id in filters.doc_ids  # a document filter still rules
         ]
         if named:
-            hits = self._named_first(hits, named, bundle, filters)
+            hits = _named_first(snap, hits, named, bundle, filters)
         return diversify(fold_duplicates(hits), k)
 
-    def _named_first(
-        self, hits: list[Hit], named: list[str], bundle: QueryBundle, filters: SearchFilters
-    ) -> list[Hit]:
-        """Passages of the documents the question cites by number go first, in fused order;
-        a cited document neither search ranked gets its closest passages looked up."""
-        found = {h.passage.doc_id for h in hits}
-        missing = tuple(d for d in named if d not in found)
-        if missing:
-            within = replace(filters, doc_ids=missing)
-            hits = hits + self._fuse(self._dense(bundle, within), [], within)
-        first = [h for h in hits if h.passage.doc_id in named]
-        for hit in first:
-            hit.named = True
-        return first + [h for h in hits if h.passage.doc_id not in named]
 
-    def _dense(self, bundle: QueryBundle, filters: SearchFilters) -> list[NodeWithScore]:
-        retriever = self._vector_index.as_retriever(
-            similarity_top_k=CANDIDATES, filters=_to_metadata_filters(filters)
-        )
-        return [
-            h
-            for h in retriever.retrieve(bundle)
-            if _is_served(h.node.metadata, self.documents)
-            and h.node.node_id not in self._link_lists
-        ]
+def _named_first(snap: CorpusSnapshot, hits: list[Hit], named: list[str], bundle: QueryBundle,
+                 filters: SearchFilters) -> list[Hit]:
+    """Passages of the documents the question cites by number go first, in fused order;
+    a cited document neither search ranked gets its closest passages looked up."""
+    found = {h.passage.doc_id for h in hits}
+    missing = tuple(d for d in named if d not in found)
+    if missing:
+        within = replace(filters, doc_ids=missing)
+        hits = hits + _fuse(_dense(snap, bundle, within), [], within)
+    first = [h for h in hits if h.passage.doc_id in named]
+    for hit in first:
+        hit.named = True
+    return first + [h for h in hits if h.passage.doc_id not in named]
 
-    @staticmethod
-    def _fuse(
-        dense: list[NodeWithScore], keyword: list[NodeWithScore], filters: SearchFilters
-    ) -> list[Hit]:
-        fused: dict[str, float] = defaultdict(float)
-        dense_score: dict[str, float] = {}
-        keyword_score: dict[str, float] = {}
-        nodes = {}
-        for rank, hit in enumerate(dense):
-            node_id = hit.node.node_id
-            fused[node_id] += DENSE_WEIGHT / (RRF_K + rank + 1)
-            # Chroma's distance d = 1 - cos; llama-index reports exp(-d).
-            dense_score[node_id] = 1.0 + math.log(max(hit.score or 1e-9, 1e-9))
-            nodes[node_id] = hit
-        for rank, hit in enumerate(keyword):
-            node_id = hit.node.node_id
-            fused[node_id] += KEYWORD_WEIGHT / (RRF_K + rank + 1)
-            keyword_score[node_id] = float(hit.score or 0.0)
-            nodes.setdefault(node_id, hit)
-        hits = []
-        for node_id, score in sorted(fused.items(), key=lambda item: -item[1]):
-            passage = Passage.from_node(nodes[node_id])
-            if not filters.admits(passage):
-                continue
-            passage.score = score
-            hits.append(Hit(passage, dense_score.get(node_id, 0.0),
-                            keyword_score.get(node_id, 0.0), score))
-        return hits
+
+def _dense(snap: CorpusSnapshot, bundle: QueryBundle,
+           filters: SearchFilters) -> list[NodeWithScore]:
+    retriever = snap.vector_index.as_retriever(
+        similarity_top_k=CANDIDATES, filters=_to_metadata_filters(filters)
+    )
+    return [
+        h
+        for h in retriever.retrieve(bundle)
+        if is_served(h.node.metadata, snap.documents) and h.node.node_id not in snap.link_lists
+    ]
+
+
+def _keyword(snap: CorpusSnapshot, bundle: QueryBundle,
+             filters: SearchFilters) -> list[NodeWithScore]:
+    """BM25 over the chunks the filters admit: the mask applies before the top k is taken, so
+    a narrow filter gets every matching passage there is, not what survives of the top 40."""
+    if snap.bm25 is None or snap.columns is None:
+        return []
+    mask = snap.columns.mask(filters)
+    if mask is None:
+        hits = snap.bm25.retrieve(bundle)
+    elif not mask.any():
+        return []
+    else:
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        # llama-index's own mask (bm25s weight_mask) on the loaded index: nothing is rebuilt.
+        masked = BM25Retriever(existing_bm25=snap.bm25.bm25,
+                               similarity_top_k=min(CANDIDATES, len(mask)),
+                               corpus_weight_mask=mask.tolist())
+        # bm25s fills the top k with masked-out chunks at score 0 when too few match.
+        hits = [h for h in masked.retrieve(bundle) if (h.score or 0.0) > 0.0]
+    return [h for h in hits if is_served(h.node.metadata, snap.documents)]
+
+
+def _fuse(
+    dense: list[NodeWithScore], keyword: list[NodeWithScore], filters: SearchFilters
+) -> list[Hit]:
+    fused: dict[str, float] = defaultdict(float)
+    dense_score: dict[str, float] = {}
+    keyword_score: dict[str, float] = {}
+    nodes = {}
+    for rank, hit in enumerate(dense):
+        node_id = hit.node.node_id
+        fused[node_id] += DENSE_WEIGHT / (RRF_K + rank + 1)
+        # Chroma's distance d = 1 - cos; llama-index reports exp(-d).
+        dense_score[node_id] = 1.0 + math.log(max(hit.score or 1e-9, 1e-9))
+        nodes[node_id] = hit
+    for rank, hit in enumerate(keyword):
+        node_id = hit.node.node_id
+        fused[node_id] += KEYWORD_WEIGHT / (RRF_K + rank + 1)
+        keyword_score[node_id] = float(hit.score or 0.0)
+        nodes.setdefault(node_id, hit)
+    hits = []
+    for node_id, score in sorted(fused.items(), key=lambda item: -item[1]):
+        passage = Passage.from_node(nodes[node_id])
+        if not filters.admits(passage):
+            continue
+        passage.score = score
+        hits.append(Hit(passage, dense_score.get(node_id, 0.0),
+                        keyword_score.get(node_id, 0.0), score))
+    return hits
 
 
 _WORD = re.compile(r"\w+")
@@ -249,21 +291,23 @@ def diversify(hits: list[Hit], k: int, per_document: int = 3) -> list[Hit]:
     return (chosen + overflow)[:k]
 
 
-def _is_served(metadata: dict, committed: dict[str, DocumentRecord]) -> bool:
-    record = committed.get(metadata.get("doc_id", ""))
-    return record is not None and record.version == metadata.get("version")
-
-
 def _to_metadata_filters(filters: SearchFilters):
-    """Kinds and documents go to Chroma as a where clause; dates are checked afterwards."""
+    """Every filter goes to Chroma as its where clause, so the top k is taken among matching
+    chunks: kinds, documents, the date (a source's span overlapping the range, as
+    ``SearchFilters.admits``) and never a list of links."""
     from llama_index.core.vector_stores import FilterCondition, MetadataFilter, MetadataFilters
 
-    parts = []
+    # A chunk without the flag (an older store) is kept: $ne matches a missing key.
+    parts = [MetadataFilter(key="link_list", value=1, operator="!=")]
     if filters.kinds:
         parts.append(MetadataFilter(key="kind", value=list(filters.kinds), operator="in"))
     if filters.doc_ids:
         parts.append(MetadataFilter(key="doc_id", value=list(filters.doc_ids), operator="in"))
-    return MetadataFilters(filters=parts, condition=FilterCondition.AND) if parts else None
+    if (days := filters.day_range) is not None:
+        # An undated chunk has no date_first: it matches no comparison, as admits() says.
+        parts.append(MetadataFilter(key=DATE_LAST, value=days[0], operator=">="))
+        parts.append(MetadataFilter(key=DATE_FIRST, value=days[1], operator="<="))
+    return MetadataFilters(filters=parts, condition=FilterCondition.AND)
 
 
 COMPANION_TITLE = re.compile(r"^(?:H\.\s?R\.|S\.)\s*\d+\s*[—-]\s*")

@@ -13,8 +13,11 @@ half-written, and the next run deletes the leftovers (``repair``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -31,6 +34,11 @@ COSINE = {"hnsw": {"space": "cosine"}}
 log = logging.getLogger("casefile.store")
 WRITE_ROUTES = {"add", "upsert", "update", "delete"}  # last path part of chromadb's write calls
 WHERE_TERMS = 100  # documents per ``$or`` filter (SQLite's expression depth limit is 1,000)
+# The committed-version key lives in the documents collection's metadata: one cheap call to
+# poll. ``committed`` changes with every commit or withdrawal; ``published`` is set by the
+# ingest once it has written the corpus snapshot for that key (``index.snapshot``).
+COMMITTED_KEY, COMMITTED_AT, PUBLISHED_KEY = "casefile_committed", "casefile_committed_at", \
+    "casefile_published"
 T = TypeVar("T")
 
 
@@ -202,6 +210,33 @@ class CorpusStore:
         """The documents a reader may see."""
         return {i: r for i, r in self.all_records().items() if r.version}
 
+    def versions(self) -> CommittedVersion:
+        """The store's committed-version key, read in one call. A store written before the key
+        existed gets a digest over its committed (doc_id, version) pairs instead (one read of
+        every record), counted as published: its first ingest under this code sets the key."""
+        meta = self.client.get_collection(self.documents.name).metadata or {}
+        if COMMITTED_KEY in meta:
+            return CommittedVersion(str(meta[COMMITTED_KEY]), str(meta.get(PUBLISHED_KEY, "")),
+                                    float(meta.get(COMMITTED_AT, 0.0)))
+        pairs = sorted((d, r.version) for d, r in self.committed().items())
+        legacy = "legacy-" + hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:16]
+        return CommittedVersion(legacy, legacy, 0.0)
+
+    def publish(self, key: str) -> None:
+        """Say the snapshot of ``key`` is written (by the ingest that made the change)."""
+        self.guard()
+        self._set_versions({PUBLISHED_KEY: key})
+
+    def _mark_committed(self) -> None:
+        # A fresh random token, not a counter: a store deleted and made anew never repeats an
+        # old key, so a snapshot persisted for the old store can never be taken for the new.
+        self._set_versions({COMMITTED_KEY: uuid.uuid4().hex[:16], COMMITTED_AT: time.time()})
+
+    def _set_versions(self, values: dict[str, Any]) -> None:
+        # Read afresh: the collection object's metadata is a copy from when it was opened.
+        meta = self.client.get_collection(self.documents.name).metadata or {}
+        self.documents.modify(metadata={**meta, **values})
+
     def document_text(self, doc_id: str) -> str | None:
         got = self.documents.get(ids=[doc_id], include=["documents", "metadatas"])
         if not got["ids"] or not DocumentRecord.from_metadata(got["metadatas"][0]).version:
@@ -289,6 +324,8 @@ class CorpusStore:
             records, [text for _, text, _, _ in items], [emb for _, _, emb, _ in items]
         )
         self._finish_cleanup(records)
+        if records:
+            self._mark_committed()
         return held_back
 
     def move(self, doc_id: str, source_path: str) -> None:
@@ -302,6 +339,7 @@ class CorpusStore:
         record.cleanup = _with(record.cleanup, record.version)
         record.version = ""
         self.documents.update(ids=[record.doc_id], metadatas=[record.to_metadata()])
+        self._mark_committed()
         self._finish_cleanup([record])
 
     def _finish_cleanup(self, records: list[DocumentRecord]) -> None:
@@ -367,6 +405,17 @@ class CorpusStore:
         got = self.documents.get(ids=doc_ids, include=["metadatas"])
         pairs = zip(got["ids"], got["metadatas"], strict=True)
         return {doc_id: DocumentRecord.from_metadata(meta) for doc_id, meta in pairs}
+
+
+@dataclass(frozen=True)
+class CommittedVersion:
+    key: str  # changes whenever the set of committed document versions does
+    published: str  # the key whose snapshot the last ingest wrote ("" before any)
+    committed_at: float  # when ``key`` was set (time.time(); 0 for a legacy store)
+
+    @property
+    def is_published(self) -> bool:
+        return self.key == self.published
 
 
 def _with(versions: list[str], version: str) -> list[str]:

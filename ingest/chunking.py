@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from index.embedding import count_word_pieces
+from index.passages import is_link_list
 from index.settings import Settings
 from ingest.readers import HEADING, LoadedDocument
 
@@ -89,6 +90,9 @@ def chunk_document(
             }
             if doc.pages:
                 node.metadata["page"] = page_number
+            # Flagged once here so retrieval excludes link lists in its where clause (an int:
+            # llama-index's metadata filters take no booleans).
+            node.metadata["link_list"] = int(is_link_list(node.get_content()))
             hidden = [k for k in node.metadata if k not in EMBEDDED_KEYS]
             node.excluded_embed_metadata_keys = hidden
             node.excluded_llm_metadata_keys = hidden

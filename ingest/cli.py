@@ -85,6 +85,10 @@ def run_ingest(
                     dry_run=dry_run,
                     unseen_folders=[p.path for p in problems if p.unseen_folder],
                 )
+            if not dry_run:  # readers load the corpus snapshot instead of each building it
+                from index.snapshot import persist_after_ingest
+
+                persist_after_ingest(store)
     except (StoreBusy, StoreUnavailable, LeaseLost) as exc:
         _report_error(str(exc), as_json)
         return EXIT_ERROR

@@ -23,7 +23,7 @@ from ingest.chunking import chunk_document, make_splitter, min_chunks
 from ingest.readers import BadDocument, LoadedDocument, load_document
 
 # Bump when reading or chunking changes, so every document is re-indexed once.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: chunk metadata carries date_first/date_last and link_list
 EMBED_GROUP = 256  # chunks embedded per call: big enough to batch well across small documents
 
 
@@ -267,12 +267,16 @@ class Ingester:
 
     @staticmethod
     def _chunk_metadata(record: DocumentRecord) -> dict[str, str | int]:
+        from index.query_params import date_numbers
+
         return {
             "doc_id": record.doc_id,
             "version": record.version,
             "title": record.title,
             "publisher": record.publisher,
             "date": record.date,
+            # The date as integers, so a date filter goes to Chroma as a where clause.
+            **date_numbers(record.date),
             "kind": record.kind,
             "url": record.url,
             "source_file": record.source_file,
