@@ -57,6 +57,7 @@ class DocumentRecord:
     url: str = ""
     language: str = ""
     license: str = ""
+    tags: str = ""  # the source's own categories, "; "-joined (e.g. a scrape's section)
     source_path: str = ""
     source_file: str = ""
     content_hash: str = ""

@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,11 +20,14 @@ from index.embedding import embed_model
 from index.settings import Settings
 from index.store import CorpusStore, DocumentRecord
 from ingest.chunking import chunk_document, make_splitter, min_chunks
+from ingest.fingerprint import fingerprint, is_fingerprint, metadata_richness
 from ingest.readers import BadDocument, LoadedDocument, load_document
 
 # Bump when reading or chunking changes, so every document is re-indexed once.
 PIPELINE_VERSION = "2"  # 2: chunk metadata carries date_first/date_last and link_list
 EMBED_GROUP = 256  # chunks embedded per call: big enough to batch well across small documents
+LOOKUP_WINDOW = 128  # files read ahead and looked up in the store together (one call each way)
+FINGERPRINT_PAGE = 500  # records read per call when upgrading an older store's content hashes
 
 
 @dataclass
@@ -55,6 +58,52 @@ class _Pending:
     previous: DocumentRecord | None
     text: str
     nodes: list
+
+
+@dataclass
+class _StoreView:
+    """What one window of files needs from the store, read in two calls, overlaid with the
+    records prepared in this run that the store does not show yet (``note``)."""
+
+    stored: dict[str, DocumentRecord] = field(default_factory=dict)  # by doc id
+    owners: dict[str, DocumentRecord] = field(default_factory=dict)  # committed, by fingerprint
+    noted: dict[str, DocumentRecord] = field(default_factory=dict)  # this run's, by doc id
+    noted_owners: dict[str, DocumentRecord] = field(default_factory=dict)
+
+    def note(self, record: DocumentRecord) -> None:
+        self.noted[record.doc_id] = record
+        self.noted_owners[record.content_hash] = record
+
+    def record(self, doc_id: str) -> DocumentRecord | None:
+        return self.noted.get(doc_id) or self.stored.get(doc_id)
+
+    def owner(self, content_hash: str) -> DocumentRecord | None:
+        return self.noted_owners.get(content_hash) or self.owners.get(content_hash)
+
+    def forget(self, record: DocumentRecord) -> DocumentRecord:
+        for index in (self.stored, self.noted):
+            index.pop(record.doc_id, None)
+        for index in (self.owners, self.noted_owners):
+            if (found := index.get(record.content_hash)) and found.doc_id == record.doc_id:
+                del index[record.content_hash]
+        return record
+
+
+def _windows(files: list[Path], size: int) -> Iterator[list[Path]]:
+    for start in range(0, len(files), size):
+        yield files[start : start + size]
+
+
+def _another_copy(owner: DocumentRecord, path: Path, ids_this_run: set[str]) -> bool:
+    """True when ``owner`` is the same text in another file that still counts: seen in this
+    run, or still on disk."""
+    if Path(owner.source_path).resolve() == path.resolve():
+        return False
+    return owner.doc_id in ids_this_run or not _gone(Path(owner.source_path))
+
+
+def _richer(record: DocumentRecord, owner: DocumentRecord) -> bool:
+    return metadata_richness(asdict(record)) > metadata_richness(asdict(owner))
 
 
 def doc_id_for(path: Path) -> str:
@@ -113,6 +162,9 @@ class Ingester:
         )
         # Committed documents found with chunks missing: doc_id → (record, chunks stored).
         self._incomplete: dict[str, tuple[DocumentRecord, int]] = {}
+        self._batch: list[_Pending] = []  # read and chunked, waiting to be embedded
+        # A dry run writes nothing, so the store cannot show what earlier windows prepared.
+        self._dry_notes: list[DocumentRecord] = []
 
     def run(
         self,
@@ -122,7 +174,11 @@ class Ingester:
         unseen_folders: list[Path] | None = None,
     ) -> Summary:
         """Ingest ``files``; with ``prune_roots``, withdraw documents whose file under them is
-        gone, except under ``unseen_folders`` (folders that could not be listed)."""
+        gone, except under ``unseen_folders`` (folders that could not be listed).
+
+        Streams: files are read a window at a time and looked up in the store with one call
+        per window, so memory does not grow with the corpus; the only state kept per
+        document is its id (for the prune and the same-id check)."""
         started = time.perf_counter()
         summary = Summary(dry_run=dry_run)
         if dry_run:
@@ -131,73 +187,124 @@ class Ingester:
             summary.repaired = len(self.store.repair())
             self._incomplete = self.store.withdraw_incomplete()
             summary.repaired += len(self._incomplete)
-        records = self.store.all_records()
-        owner_of_content = {r.content_hash: r for r in records.values() if r.version}
-        ids_this_run: dict[str, Path] = {}
-        batch: list[_Pending] = []
+            self._upgrade_fingerprints()
+        ids_this_run: set[str] = set()
+        self._batch, self._dry_notes = [], []
 
-        for path in files:
-            pending = self._prepare(path, records, owner_of_content, ids_this_run, summary)
-            if pending is None:
-                self.on_progress(str(path), 0)
-                continue
-            if dry_run:
-                self._count_change(pending, summary)
-                self.on_progress(str(path), 0)
-                continue
-            batch.append(pending)
-            if sum(len(p.nodes) for p in batch) >= EMBED_GROUP:
-                self._write(batch, summary)
-                batch = []
-        if batch:
-            self._write(batch, summary)
+        for window in _windows(files, LOOKUP_WINDOW):
+            loaded = [(path, self._load(path, summary)) for path in window]
+            view = self._look_up([doc for _, doc in loaded if doc is not None])
+            for path, doc in loaded:
+                pending = None if doc is None else self._prepare(doc, view, ids_this_run,
+                                                                  summary)
+                if pending is None:
+                    self.on_progress(str(path), 0)
+                    continue
+                view.note(pending.record)
+                if dry_run:
+                    self._dry_notes.append(pending.record)
+                    self._count_change(pending, summary)
+                    self.on_progress(str(path), 0)
+                    continue
+                self._batch.append(pending)
+                if sum(len(p.nodes) for p in self._batch) >= EMBED_GROUP:
+                    self._write(self._batch, summary)
+                    self._batch = []
+        if self._batch:
+            self._write(self._batch, summary)
+            self._batch = []
 
         self._report_incomplete(ids_this_run, summary)
         if prune_roots is not None:
-            self._prune(records, set(ids_this_run), prune_roots, unseen_folders or [], summary)
+            self._prune(self.store.all_records(), ids_this_run, prune_roots,
+                        unseen_folders or [], summary)
         summary.seconds = round(time.perf_counter() - started, 3)
         return summary
+
+    def _look_up(self, docs: list[LoadedDocument]) -> _StoreView:
+        """The stored records a window of documents may meet: by their ids (their previous
+        versions) and by their fingerprints (copies of them stored under another id); plus
+        the records of the batch not yet written, which the store does not have yet."""
+        view = _StoreView()
+        for record in [p.record for p in self._batch] + self._dry_notes:
+            view.note(record)
+        if docs:
+            view.stored = self.store._records(sorted({doc_id_for(d.path) for d in docs}))
+            prints = sorted({fingerprint(d.text) for d in docs})
+            got = self.store.documents.get(where={"content_hash": {"$in": prints}},
+                                           include=["metadatas"])
+            for meta in got["metadatas"]:
+                owner = DocumentRecord.from_metadata(meta)
+                if owner.version:
+                    view.owners.setdefault(owner.content_hash, owner)
+        return view
+
+    def _upgrade_fingerprints(self) -> None:
+        """A store written before word fingerprints holds a hash of each document's exact
+        text: put the fingerprint in its place (read from the stored text, once), so copies
+        of those documents are recognised. Reads a page of records at a time."""
+        offset = 0
+        while True:
+            page = self.store.documents.get(include=["metadatas"], limit=FINGERPRINT_PAGE,
+                                            offset=offset)
+            if not page["ids"]:
+                return
+            offset += len(page["ids"])
+            legacy = [doc_id for doc_id, meta in zip(page["ids"], page["metadatas"], strict=True)
+                      if meta.get("version") and not is_fingerprint(meta.get("content_hash")
+                                                                    or "")]
+            if not legacy:
+                continue
+            texts = self.store.documents.get(ids=legacy, include=["documents"])
+            self.store.guard()
+            self.store.documents.update(
+                ids=texts["ids"],
+                metadatas=[{"content_hash": fingerprint(text or "")}
+                           for text in texts["documents"]],
+            )
 
     # -- one document ----------------------------------------------------------------------
 
     def _prepare(
         self,
-        path: Path,
-        records: dict[str, DocumentRecord],
-        owner_of_content: dict[str, DocumentRecord],
-        ids_this_run: dict[str, Path],
+        doc: LoadedDocument,
+        view: _StoreView,
+        ids_this_run: set[str],
         summary: Summary,
     ) -> _Pending | None:
-        doc = self._load(path, summary)
-        if doc is None:
-            return None
+        path = doc.path
         doc_id = doc_id_for(path)
+        content_hash = fingerprint(doc.text)
+        previous = view.record(doc_id)
         if doc_id in ids_this_run:
-            _fail(summary, path, f"same document id '{doc_id}' as {ids_this_run[doc_id]}; "
-                  "rename one")
+            if previous and previous.content_hash == content_hash:
+                self._duplicate(summary, path, doc_id)  # two files, one id, the same words
+            else:
+                where = previous.source_path if previous else "another file"
+                _fail(summary, path, f"same document id '{doc_id}' as {where}; rename one")
             return None
-        content_hash = _hash(doc.text)
         record = self._record_for(doc, doc_id, content_hash)
-        previous = records.get(doc_id)
         if previous and previous.version == record.version and doc_id not in self._incomplete:
-            ids_this_run[doc_id] = path
+            ids_this_run.add(doc_id)
             summary.unchanged += 1
             self._follow_move(previous, record.source_path, summary.dry_run)
             return None
+        owner = view.owner(content_hash)
+        if owner and _another_copy(owner, path, ids_this_run):
+            if owner.doc_id == doc_id or not _richer(record, owner):
+                self._duplicate(summary, path, owner.doc_id)
+                if previous and previous.version and owner.doc_id != doc_id:
+                    # Its file now holds another document's text: its old text exists nowhere.
+                    self._withdraw(view.forget(previous), summary)
+                return None
+            # This copy says more about the text (a curated document over a scraped copy):
+            # it takes the place of the one stored, which becomes the duplicate.
+            self._displace(view.forget(owner), summary)
+            self._duplicate(summary, Path(owner.source_path), doc_id)
         if previous and previous.version and _still_elsewhere(previous, path):
             # Two files, one id: replacing the indexed one would silently drop a document.
             _fail(summary, path, f"same document id '{doc_id}' as {previous.source_path}, "
                   "which is already indexed; rename one")
-            return None
-        owner = owner_of_content.get(content_hash)
-        if owner and owner.doc_id != doc_id and (
-            owner.doc_id in ids_this_run or not _gone(Path(owner.source_path))
-        ):
-            summary.duplicates += 1
-            summary.duplicate_of.append({"path": str(path), "stored_as": owner.doc_id})
-            if previous and previous.version:
-                # Its file now holds another document's text: its old text exists nowhere.
-                self._withdraw(records.pop(doc_id), summary)
             return None
         cap = self.settings.max_doc_chunks
         if (at_least := min_chunks(doc.text, self.settings.chunk_size)) > cap:
@@ -214,12 +321,27 @@ class Ingester:
             if len(nodes) > cap:
                 _fail(summary, path, _too_large(f"{len(nodes):,}", cap))
                 return None
-        ids_this_run[doc_id] = path
+        ids_this_run.add(doc_id)
         for warning in doc.warnings:
             summary.warnings.append({"path": str(path), "warning": warning})
-        owner_of_content[content_hash] = record
         record.chunk_count = len(nodes)
         return _Pending(record=record, previous=previous, text=doc.text, nodes=nodes)
+
+    @staticmethod
+    def _duplicate(summary: Summary, path: Path, stored_as: str) -> None:
+        summary.duplicates += 1
+        summary.duplicate_of.append({"path": str(path), "stored_as": stored_as})
+
+    def _displace(self, owner: DocumentRecord, summary: Summary) -> None:
+        """Give up the stored copy of a text for a better-described one: unwritten, it leaves
+        the batch; written, it is withdrawn."""
+        waiting = [p for p in self._batch if p.record.doc_id == owner.doc_id]
+        if waiting:
+            self._batch = [p for p in self._batch if p.record.doc_id != owner.doc_id]
+            if waiting[0].previous and waiting[0].previous.version:
+                self._withdraw(waiting[0].previous, summary)
+        elif owner.version:
+            self._withdraw(owner, summary)
 
     def _follow_move(self, record: DocumentRecord, source_path: str, dry_run: bool) -> None:
         """An unchanged document found at a new path: point its record there, so a later
@@ -257,6 +379,7 @@ class Ingester:
             url=meta.get("url", ""),
             language=meta.get("language", ""),
             license=meta.get("license", ""),
+            tags=meta.get("tags", ""),
             source_path=str(doc.path),
             source_file=doc.path.stem,
             content_hash=content_hash,

@@ -20,7 +20,15 @@ HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 SIDECAR_SUFFIX = ".meta.yaml"  # metadata beside a file that has no front matter (PDF, HTML)
-METADATA_FIELDS = ("title", "publisher", "author", "date", "kind", "url", "language", "license")
+METADATA_FIELDS = ("title", "publisher", "author", "date", "kind", "url", "language", "license",
+                   "tags")
+# Other names for our fields in scraped collections (the White House briefing-room scrape:
+# source_url, published_time); used only when the field itself is absent.
+FIELD_ALIASES = {"url": ("source_url",), "date": ("published_time",)}
+# Characters that are invisible in a title (word joiner, zero-width space, soft hyphen) or
+# are spaces by another name (no-break space): scraped titles carry them.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f"), " ")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
@@ -92,11 +100,20 @@ def _scalar(value: Any) -> str:
         return value.isoformat()[:10]
     if isinstance(value, list):
         return "; ".join(_scalar(v) for v in value)
-    return "" if value is None else str(value).strip()
+    if value is None:
+        return ""
+    return str(value).translate(_INVISIBLE).translate(_SPACES).strip()
 
 
 def _metadata_from(mapping: dict[str, Any]) -> dict[str, str]:
-    return {k: _scalar(mapping[k]) for k in METADATA_FIELDS if _scalar(mapping.get(k))}
+    metadata = {k: _scalar(mapping[k]) for k in METADATA_FIELDS if _scalar(mapping.get(k))}
+    for field_name, aliases in FIELD_ALIASES.items():
+        for alias in aliases:
+            if field_name not in metadata and (value := _scalar(mapping.get(alias))):
+                metadata[field_name] = value
+    if len(metadata.get("date", "")) > 10 and re.match(r"\d{4}-\d\d-\d\d[ T]", metadata["date"]):
+        metadata["date"] = metadata["date"][:10]  # a timestamp: the day is the date
+    return metadata
 
 
 def _load_text(path: Path, text: str) -> LoadedDocument:
@@ -214,6 +231,7 @@ def _apply_sidecar(doc: LoadedDocument) -> None:
 
 def _fill_defaults(doc: LoadedDocument) -> None:
     meta = doc.metadata
+    _derive_from_url(meta)
     missing = [k for k in ("title", "publisher", "date", "kind") if not meta.get(k)]
     if not meta.get("title"):
         heading = HEADING.search(doc.text)
@@ -227,6 +245,25 @@ def _fill_defaults(doc: LoadedDocument) -> None:
         doc.warnings.append(
             f"no {', '.join(missing)} in its metadata; using defaults (see corpus/README.md)"
         )
+
+
+def _derive_from_url(meta: dict[str, str]) -> None:
+    """What the original's address says for sure, when the file says nothing: the site that
+    published it (its host name, e.g. ``whitehouse.gov``) and, for a U.S. government host
+    (``.gov``, ``.mil``), that it is a government publication. Nothing else is guessed."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(meta.get("url", "")).hostname or "").lower()
+    except ValueError:  # a malformed URL says nothing
+        return
+    host = host.removeprefix("www.")
+    if not host or "." not in host:
+        return
+    if not meta.get("publisher") and not meta.get("author"):
+        meta["publisher"] = host
+    if not meta.get("kind") and host.endswith((".gov", ".mil")):
+        meta["kind"] = "government-report"
 
 
 def _title_from_name(path: Path) -> str:
