@@ -166,3 +166,51 @@ def test_a_question_naming_a_month_puts_that_months_documents_first(casefile):
     assert hits[0].passage.doc_id == "government-report-fixture-trace-study"
     undated = casefile.retriever.search(question.replace(" of September 2021", ""), k=4)
     assert [h.passage.doc_id for h in undated][:1] != ["government-report-fixture-trace-study"]
+
+
+def _dated_doc(kind: str, title: str, date: str, body: str) -> str:
+    return (f'---\ntitle: "{title}"\npublisher: "Fixture"\ndate: "{date}"\nkind: "{kind}"\n'
+            f'url: "https://example.org/{title.lower().replace(" ", "-")}"\n---\n\n{body}\n')
+
+
+def test_a_narrow_filter_finds_passages_ranked_far_below_the_candidates(tmp_path: Path, prose):
+    """The filters go into both searches: a date (or kind) that only two old passages match
+    returns them, though 60 newer passages outrank them on both lists for the same words."""
+    from index.service import Casefile
+    from ingest.cli import run_ingest
+    from tests.conftest import settings_for
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(30):  # two passages each, all about the osprey permit ledger, dated 2024
+        body = (f"The osprey permit ledger number {i} listed osprey permits for the river "
+                f"depot. {prose('osprey', 4, seed=i)}\n\n"
+                f"Osprey permit ledgers at the depot were audited again. "
+                f"{prose('ledger', 4, seed=100 + i)}")
+        (corpus / f"news-fixture-osprey-{i:02d}.md").write_text(
+            _dated_doc("news", f"Osprey ledger {i}", "2024-05-01", body), encoding="utf-8")
+    old = {"statute-fixture-old-osprey-rule": ("statute", "Old osprey rule", "2019-03", "rope"),
+           "news-fixture-old-osprey-note": ("news", "Old osprey note", "2019", "lamp oil")}
+    for doc_id, (kind, title, date, among) in old.items():
+        body = ("A clerk once wrote a single line about an osprey in a margin of the harbour "
+                f"book, between notes on tide tables and the price of {among}.")
+        (corpus / f"{doc_id}.md").write_text(_dated_doc(kind, title, date, body),
+                                             encoding="utf-8")
+    settings = settings_for(tmp_path / "store", corpus, chunk_size=60, chunk_overlap=0)
+    assert run_ingest(settings, [corpus], as_json=True) == 0
+    retriever = Casefile(settings).retriever
+    question = "What did the osprey permit ledger at the river depot list?"
+    top = retriever.search(question, k=40)
+    assert len(top) == 40 and not {h.passage.doc_id for h in top} & set(old)  # far below
+
+    until_2019 = retriever.search(question, k=8, filters=SearchFilters.parse(date_to="2019"))
+    assert {h.passage.doc_id for h in until_2019} == set(old)
+    assert all(h.dense > 0 and h.keyword > 0 for h in until_2019)  # found by both searches
+    # A month bound keeps the source dated only by its year: its span overlaps March 2019.
+    march = retriever.search(question, k=8, filters=SearchFilters.parse(
+        date_from="2019-03", date_to="2019-03"))
+    assert {h.passage.doc_id for h in march} == set(old)
+    statutes = retriever.search(question, k=8, filters=SearchFilters(kinds=("statute",)))
+    assert [h.passage.doc_id for h in statutes] == ["statute-fixture-old-osprey-rule"]
+    assert statutes[0].keyword > 0
+    assert retriever.search(question, k=8, filters=SearchFilters.parse(date_from="2025")) == []
