@@ -7,6 +7,7 @@ score, and the answerer needs the dense similarity to decide when to abstain.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import threading
@@ -27,6 +28,7 @@ from index.store import CorpusStore, open_client
 if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore, QueryBundle
 
+log = logging.getLogger("casefile.retrieval")
 RRF_K = 60  # the usual reciprocal-rank constant: damps the weight of the very first ranks
 DENSE_WEIGHT = 1.0
 KEYWORD_WEIGHT = 1.0
@@ -58,7 +60,6 @@ class HybridRetriever:
         self._snapshot = CorpusSnapshot.empty(store)
         self._making = threading.Lock()  # one thread makes a snapshot; searches never wait
         self._checked_at = float("-inf")
-        self._background: threading.Thread | None = None
 
     # What the rest of the app reads, all from the one current snapshot.
     store = property(lambda self: self._snapshot.store)
@@ -89,6 +90,7 @@ class HybridRetriever:
         first = not self._snapshot.key and self._snapshot.vector_index is None
         if not self._making.acquire(blocking=first):
             return NOTHING  # another thread is making one: keep serving this one
+        handed_off = False  # the background thread releases the lock when it is done
         try:
             self._checked_at = now
             versions = self._snapshot.store.versions()
@@ -97,10 +99,11 @@ class HybridRetriever:
             if not (reopen or first or versions.is_published or self._may_rebuild(now)):
                 return NOTHING  # an ingest is under way: its end publishes a snapshot
             if not wait:
+                handed_off = True
                 return self._in_background(versions.key, reopen)
             return self._take(versions.key, reopen)
         finally:
-            if self._background is None or not self._background.is_alive():
+            if not handed_off:
                 self._making.release()
 
     def _may_rebuild(self, now: float) -> bool:
@@ -111,13 +114,12 @@ class HybridRetriever:
         def run() -> None:
             try:
                 self._take(key, reopen)
+            except Exception:  # the old snapshot keeps answering; the next refresh retries
+                log.exception("making the corpus snapshot of %s failed", key)
             finally:
-                self._background = None
                 self._making.release()
 
-        # The lock stays held until the thread is done (released there, not by refresh).
-        self._background = threading.Thread(target=run, name="casefile-snapshot", daemon=True)
-        self._background.start()
+        threading.Thread(target=run, name="casefile-snapshot", daemon=True).start()
         return Refresh(False, 0.0, key=key)
 
     def _take(self, key: str, reopen: bool) -> Refresh:

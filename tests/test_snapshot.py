@@ -147,7 +147,7 @@ def test_searches_answer_from_the_old_snapshot_while_a_new_one_is_made(tmp_path:
 
 def test_another_process_ingesting_is_seen_through_the_key(tmp_path: Path):
     """The reader polls one cheap key; after another process's ingest it loads that
-    process's snapshot instead of rebuilding BM25 itself."""
+    process's snapshot instead of rebuilding BM25 itself, here in the background."""
     import os
 
     settings = one_document_store(tmp_path, REPORT)
@@ -161,6 +161,11 @@ def test_another_process_ingesting_is_seen_through_the_key(tmp_path: Path):
     done = subprocess.run([sys.executable, "-m", "ingest", str(added), "--json"], cwd=PROJECT,
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    made = retriever.refresh()
-    assert made.swapped and made.source == "persisted"
+    old = retriever.snapshot
+    started = retriever.refresh(wait=False)  # made on a background thread
+    assert not started.swapped and started.key != old.key
+    deadline = time.monotonic() + 60
+    while retriever.snapshot is old and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert retriever.snapshot.key == started.key and retriever.snapshot.source == "persisted"
     assert retriever.search(PENALTY_Q, k=1)[0].passage.doc_id == STATUTE
