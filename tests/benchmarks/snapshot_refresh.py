@@ -84,8 +84,9 @@ def main() -> int:
         row("refresh(reopen=True) (fresh client + load)",
             timed(lambda: retriever.refresh(reopen=True), repeat))
         row("search, no filter", timed(lambda: retriever.search(QUESTION, k=8), repeat * 4))
-        narrow = SearchFilters.parse(date_from="2019-01", date_to="2019-06")
-        row("search, date filter Jan-Jun 2019", timed(
+        narrow = SearchFilters.parse(date_from="2021-08", date_to="2021-08")
+        found = len(retriever.search(QUESTION, k=8, filters=narrow))
+        row(f"search, date filter Aug 2021 ({found} hits)", timed(
             lambda: retriever.search(QUESTION, k=8, filters=narrow), repeat * 4))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
