@@ -103,7 +103,14 @@ def run_ingest(
 
 
 def _progress(total: int, quiet: bool):
-    """A tqdm bar over documents with a running chunk count; silent when quiet or not a TTY."""
+    """A tqdm bar over documents (the file list is known, so it has a total and an ETA) with
+    the chunks written and their rate; silent when quiet or not a TTY.
+
+    Documents are reported in bursts, when their embedding group is committed, and those
+    already indexed fly past in a resumed run: a slow moving average (smoothing 0.05, about
+    the last twenty updates) keeps the rate and the ETA those of the work still to do instead
+    of jumping with each burst. The chunk rate counts from the last document passed before
+    the first chunk was written (so a resumed run's skipped documents do not dilute it)."""
     from contextlib import contextmanager
 
     from tqdm import tqdm
@@ -111,13 +118,18 @@ def _progress(total: int, quiet: bool):
     @contextmanager
     def bar():
         with tqdm(total=total, unit="doc", disable=quiet or None, file=sys.stderr,
-                  desc="ingest", dynamic_ncols=True) as progress:
-            chunks = 0
+                  desc="ingest", dynamic_ncols=True, smoothing=0.05) as progress:
+            chunks, writing_since = 0, 0.0
 
             def advance(_path: str, new_chunks: int) -> None:
-                nonlocal chunks
+                nonlocal chunks, writing_since
+                elapsed = progress.format_dict["elapsed"]
+                if not chunks and not new_chunks:  # nothing written yet: embedding starts later
+                    writing_since = elapsed
                 chunks += new_chunks
-                progress.set_postfix(chunks=chunks, refresh=False)
+                seconds = elapsed - writing_since
+                rate = f"{chunks / seconds:.1f}" if chunks and seconds > 0 else "-"
+                progress.set_postfix_str(f"chunks={chunks:,}, {rate} chunks/s", refresh=False)
                 progress.update(1)
 
             yield advance

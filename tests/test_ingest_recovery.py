@@ -353,3 +353,41 @@ def test_sigkilled_ingest_is_repaired_by_the_next_run(tmp_path, prose):
     assert len(store.committed()) == GENERATED_DOCS
     again = Ingester(settings, store).run(find_documents([corpus])[0])
     assert (again.chunks_written, again.unchanged, again.repaired) == (0, GENERATED_DOCS, 0)
+
+
+@pytest.mark.timeout(300)
+def test_a_run_after_a_kill_redoes_only_the_batch_in_flight(tmp_path, monkeypatch, prose):
+    """Several write batches; the writer dies in the third commit. The next run skips every
+    document committed before, repairs and rewrites the third batch, writes the rest once."""
+    corpus = tmp_path / "corpus"
+    settings = Settings(store=tmp_path / "store", chunk_size=CHUNK_SIZE)
+    _generate_corpus(corpus, prose)
+    monkeypatch.setattr(pipeline, "EMBED_GROUP", 40)  # about six documents per batch
+    monkeypatch.setattr(pipeline, "LOOKUP_WINDOW", 16)  # windows end inside batches
+    begun: list[list[str]] = []
+    begin_many = CorpusStore.begin_many
+
+    def recording(self, items):
+        begun.append([record.doc_id for record, _, _ in items])
+        return begin_many(self, items)
+
+    monkeypatch.setattr(CorpusStore, "begin_many", recording)
+    kill_at(monkeypatch, CorpusStore, "commit_many", after=2)
+    files = find_documents([corpus])[0]
+    with pytest.raises(Killed):
+        Ingester(settings, CorpusStore(settings)).run(files)
+    monkeypatch.undo()
+
+    store = CorpusStore(settings)
+    committed = assert_readers_see_only_complete_documents(store)
+    assert set(committed) == set(begun[0] + begun[1])
+    in_flight = set(begun[2])
+    summary = Ingester(settings, store).run(files)
+    assert (summary.failed, summary.unchanged, summary.repaired) == (
+        0, len(committed), len(in_flight))
+    assert summary.added == GENERATED_DOCS - len(committed)
+    total = sum(r.chunk_count for r in store.committed().values())
+    assert summary.chunks_written == total - sum(r.chunk_count for r in committed.values())
+    assert_repaired(store)
+    again = Ingester(settings, store).run(files)
+    assert (again.chunks_written, again.unchanged, again.repaired) == (0, GENERATED_DOCS, 0)
