@@ -30,7 +30,7 @@ from index.language import is_spanish
 from index.passages import PRIMER_LABEL, Hit, Passage, link_share
 from index.ranker import SentenceRanker, default_ranker
 from index.retrieval import companion_key
-from index.sentences import ABBREVIATION, CAPTION, HEADING, sentences
+from index.sentences import ABBREVIATION, BOLD_HEADING, CAPTION, HEADING, sentences
 
 PASSAGES_READ = 6
 MAX_SENTENCES = 2
@@ -179,6 +179,8 @@ class ExtractiveAnswerer:
                 piece = text[start:end]
                 if HEADING.match(piece):
                     heading = HEADING.sub("", piece)
+                elif BOLD_HEADING.match(piece):
+                    heading = plain(piece)
                 elif _quotable(piece) and not _cut_by_chunk_end(piece, end == len(text)) and (
                         form.asks_name or not SHORT_TITLE.search(piece)):
                     out.append(Candidate(rank, hit.passage, start, end, piece, heading,

@@ -13,6 +13,11 @@ BLOCK_START = re.compile(
     r"^\s*(?:#{1,6}\s|\||[-*+•]\s|\(\w{1,4}\)\s|\*\*\(\w{1,4}\)\*\*|\d{1,3}[.)]\s|SEC\.|Sec\.)"
 )
 HEADING = re.compile(r"^\s*#{1,6}\s")
+# A paragraph wholly in bold, with no full stop of its own, is a heading of the page's own
+# making ("**Invest in community violence interventions**"), not a statement; a bold item
+# label alone ("**(B)**") is not one.
+BOLD_HEADING = re.compile(r"^\s*\*\*(?!\s*\(\w{1,4}\)\s*\*\*)"  # not a bare item label
+                          r"(?:(?!\*\*).)+?(?<![.!?;])\*\*\s*$", re.S)
 # A line in capitals ("IN THE SENATE OF THE UNITED STATES", "119th CONGRESS", "A BILL") is a
 # caption: it stands alone instead of running on into the sentence below it.
 _NOT_LOWER = r"(?:\d+(?:st|nd|rd|th)\b|[^a-z\n])*"  # ordinals ("119th") count as capitals

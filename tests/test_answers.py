@@ -211,3 +211,25 @@ def test_a_quantity_question_the_corpus_gives_no_figure_for_abstains(casefile):
     answer = casefile.ask("How many inspectors did the trace office hire for the study?")
     assert answer.status == "no_evidence"
     assert "no figure for the number of inspectors" in answer.answer
+
+
+def test_a_paragraph_wholly_in_bold_is_a_heading_not_a_quote():
+    from index.extractive import ExtractiveAnswerer
+    from index.features import CorpusStats
+    from index.passages import Hit, Passage
+
+    text = ("**Widen the inspection of southbound freight**\n\n"
+            "The agency will add four scanning lanes at each crossing by next spring.\n\n"
+            "**(B)**\n\n"
+            "**The bold opening sentence of a paragraph still counts.** It says something.")
+    passage = Passage(node_id="fx:v:0", doc_id="fx", source_file="fx", title="A fact sheet",
+                      publisher="", kind="government-report", date="", url="", page=None,
+                      section="", start_char=0, end_char=len(text), text=text, score=1.0)
+    answerer = ExtractiveAnswerer(lambda: CorpusStats(0, {}))
+    found = answerer.candidates("What will the agency add at crossings?",
+                                [Hit(passage, dense=0.6, keyword=1.0, fused=1.0)])
+    quoted = {c.text: c.heading for c in found}
+    assert not any(t.startswith("**Widen") for t in quoted)
+    lane = next(t for t in quoted if "scanning lanes" in t)
+    assert quoted[lane] == "Widen the inspection of southbound freight"
+    assert any("bold opening sentence" in t for t in quoted)
