@@ -376,16 +376,55 @@ def run_cached_ingest(paths: list[Path], argv: list[str], env: dict[str, str] | 
     return summary
 
 
+def _wipe(store: Path | None, port: int | None, collection: str | None) -> None:
+    """Empty a store of ours: the embedded folder, or the server's collections of this name."""
+    import shutil
+
+    if store:
+        shutil.rmtree(store, ignore_errors=True)
+        return
+    import chromadb
+
+    client = chromadb.HttpClient(host="127.0.0.1", port=port)
+    prefix = collection or load_settings().collection
+    for existing in client.list_collections():
+        name = getattr(existing, "name", existing)
+        if name == prefix or name.startswith(prefix + "_"):
+            client.delete_collection(name)
+
+
 def build(chunks: int, store: Path | None = None, port: int | None = None,
           collection: str | None = None) -> dict:
     """Bring a store to the curated corpus plus the bench prefix of ``chunks`` chunks. The
-    curated corpus goes first, so it owns the documents the archive repeats."""
+    curated corpus goes first, so it owns the documents the archive repeats. A store made
+    from another selection (the cache has grown since) is emptied and made anew: ingest adds,
+    it never drops a document that was merely not selected."""
     files, taken = documents_for(chunks)
+    return build_from(files, {"chunks_target": chunks, **taken}, store, port, collection)
+
+
+def build_all_embedded(store: Path) -> dict:
+    """The curated corpus plus every embedded bench document (no copies): for quality."""
+    docs = embedded_documents()
+    files = [p for p, count in docs if count]
+    return build_from(files, {"bench_docs": len(files), "copies": 0,
+                              "embedded_docs": len(docs)}, store)
+
+
+def build_from(files: list[Path], described: dict, store: Path | None = None,
+               port: int | None = None, collection: str | None = None) -> dict:
+    manifest = (store / "bench-selection.json" if store
+                else STORES_DIR / f"server-{collection or 'casefile'}.json")
+    selection = [str(p) for p in files]
+    if manifest.exists() and json.loads(manifest.read_text()) != selection:
+        _wipe(store, port, collection)
     argv = ingest_argv(store, port, collection)
     started = time.perf_counter()
     curated = run_cached_ingest([CURATED], argv)
-    bench = run_cached_ingest(files, argv)
-    return {"chunks_target": chunks, **taken,
+    bench = run_cached_ingest(files, argv) if files else {"chunks_written": 0, "failed": 0}
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    manifest.write_text(json.dumps(selection))
+    return {**described,
             "chunks_written": curated["chunks_written"] + bench["chunks_written"],
             "seconds": round(time.perf_counter() - started, 1),
             "cache_hits": curated.get("cache_hits", 0) + bench.get("cache_hits", 0),
@@ -436,6 +475,7 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--chunks", type=int, required=True)
     p_build.add_argument("--store", type=Path)
     p_build.add_argument("--chroma-port", type=int)
+    p_build.add_argument("--collection")
     args = parser.parse_args(argv)
     if args.command == "fill":
         fill(args.docs, args.minutes)
@@ -443,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(_iter_status()))
     else:
         store = args.store or (None if args.chroma_port else store_dir(args.chunks))
-        print(json.dumps(build(args.chunks, store, args.chroma_port)))
+        print(json.dumps(build(args.chunks, store, args.chroma_port, args.collection)))
     return 0
 
 
