@@ -50,6 +50,9 @@ class Settings:
     chunk_overlap: int = 30
     corpus: tuple[Path, ...] = field(default_factory=lambda: DEFAULT_CORPUS)
     embed_batch_size: int = 32
+    # Which runtime embeds with MiniLM (EMBED_BACKENDS); part of the ingest config, so a store
+    # ingested again with another backend is re-embedded, never mixed within one store.
+    embed_backend: str = "torch"
     # A document that would make more chunks than this is refused before it is embedded: it
     # would cost minutes of embedding and crowd every other document out of the results.
     max_doc_chunks: int = 5000
@@ -101,6 +104,18 @@ def parse_login(value: str | None) -> tuple[str, str] | None:
     return user.strip(), password
 
 
+EMBED_BACKENDS = ("torch", "onnx-int8")
+
+
+def parse_embed_backend(value: str | None) -> str:
+    """CASEFILE_EMBED_BACKEND: unset -> the default backend; unknown -> an error listing them."""
+    backend = (value or "").strip().lower() or Settings.embed_backend
+    if backend not in EMBED_BACKENDS:
+        raise SettingsError(f"CASEFILE_EMBED_BACKEND must be one of {', '.join(EMBED_BACKENDS)} "
+                            f"(got “{value}”).")
+    return backend
+
+
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     try:
@@ -137,6 +152,7 @@ def load_settings() -> Settings:
         chunk_overlap=int(env.get("CASEFILE_CHUNK_OVERLAP", "30")),
         corpus=_env_paths(env.get("CASEFILE_CORPUS")) or DEFAULT_CORPUS,
         embed_batch_size=int(env.get("CASEFILE_EMBED_BATCH", "32")),
+        embed_backend=parse_embed_backend(env.get("CASEFILE_EMBED_BACKEND")),
         max_doc_chunks=int(env.get("CASEFILE_MAX_DOC_CHUNKS", "5000")),
         lease_seconds=_seconds(env, "CASEFILE_LEASE_SECONDS", 30.0),
         add_dir=Path(env["CASEFILE_ADD_DIR"]).expanduser()

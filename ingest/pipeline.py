@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from index.embedding import embed_model
+from index.embedding import embed_model, embedder_id
 from index.settings import Settings
 from index.store import CorpusStore, DocumentRecord
 from ingest.chunking import chunk_document, make_splitter, min_chunks
@@ -158,7 +158,10 @@ class Ingester:
         self.on_progress = on_progress or (lambda _path, _chunks: None)
         self.splitter = make_splitter(settings)
         self.config_hash = _hash(
-            PIPELINE_VERSION, str(settings.chunk_size), str(settings.chunk_overlap)
+            PIPELINE_VERSION, str(settings.chunk_size), str(settings.chunk_overlap),
+            # Which backend's vectors: ingesting with another re-embeds every document. The
+            # torch backend adds nothing, so stores written before backends existed stay valid.
+            *([] if settings.embed_backend == "torch" else [embedder_id(settings.embed_backend)]),
         )
         # Committed documents found with chunks missing: doc_id → (record, chunks stored).
         self._incomplete: dict[str, tuple[DocumentRecord, int]] = {}
@@ -461,7 +464,7 @@ class Ingester:
         by side waste less padding inside each encode batch."""
         from llama_index.core.schema import MetadataMode
 
-        model = embed_model(self.settings.embed_batch_size)
+        model = embed_model(self.settings.embed_batch_size, self.settings.embed_backend)
         nodes = [node for p in batch for node in p.nodes]
         texts = [p.record.title for p in batch]
         texts += [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
