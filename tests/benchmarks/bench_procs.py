@@ -131,3 +131,46 @@ def memory_mb(pid: int | None = None) -> tuple[float, float]:
 def load_note() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.1f} (5 min {five:.1f}) on {os.cpu_count()} CPUs"
+
+
+PAGED_GET_ENV = "CASEFILE_BENCH_PAGED_GET"
+PAGE = 20_000  # under SQLite's 32,766 variables, which one unpaged get over an embedded store hits
+
+
+def page_chroma_gets() -> None:
+    """Benchmark-only work-around, on when CASEFILE_BENCH_PAGED_GET=1: an unbounded
+    ``Collection.get`` (no ids, no limit) is made in pages of ``PAGE`` rows. Chroma 1.5.9's
+    embedded store fails one get of more than ~32.7k rows ("too many SQL variables"), which
+    ``index/snapshot.py`` ``_build`` (``get_nodes(node_ids=None)``) makes. Not a fix: it lets
+    the benchmark measure sizes past that until the project pages its reads."""
+    if os.environ.get(PAGED_GET_ENV) != "1":
+        return
+    from chromadb.api.models.Collection import Collection
+
+    unpaged = Collection.get
+    if getattr(unpaged, "_paged", False):
+        return
+
+    def get(self, ids=None, where=None, limit=None, offset=None, where_document=None,
+            include=("metadatas", "documents")):
+        if ids is not None or limit is not None:
+            return unpaged(self, ids=ids, where=where, limit=limit, offset=offset,
+                           where_document=where_document, include=list(include))
+        merged = None
+        start = offset or 0
+        while True:
+            page = unpaged(self, where=where, limit=PAGE, offset=start,
+                           where_document=where_document, include=list(include))
+            if merged is None:
+                merged = {k: (list(v) if v is not None and k != "included" else v)
+                          for k, v in page.items()}
+            else:
+                for key, value in page.items():
+                    if value is not None and key != "included":
+                        merged[key].extend(value)
+            if len(page["ids"]) < PAGE:
+                return merged
+            start += PAGE
+
+    get._paged = True
+    Collection.get = get

@@ -24,6 +24,10 @@ document answers; printed: the ingest's wall time and how long after the ingest 
 running process answered from it. The document is then removed (``ingest --prune``) and the
 wait until it is gone is printed too, which also leaves the cached store as it was.
 
+Past ~32.7k chunks an embedded store fails the snapshot build (one unpaged Chroma ``get``:
+"too many SQL variables"); ``CASEFILE_BENCH_PAGED_GET=1`` makes the benchmark's processes (and
+the ingests of ``scale_store.py``) page such gets, to measure beyond it (``bench_procs.py``).
+
 ``--profile SIZE`` prints cProfile's top functions of one full ask at that size (embedded).
 Targets (embedded): full ask p50 at 100k <= 1.5 x 1k; at >= 250k <= 2 x 1k.
 """
@@ -51,6 +55,7 @@ from bench_procs import (  # noqa: E402
     free_port,
     load_note,
     memory_mb,
+    page_chroma_gets,
     percentile,
     store_env,
 )
@@ -85,6 +90,7 @@ def _say(payload: dict) -> None:
 def worker() -> int:
     """One app process: Casefile + the Gradio app on loopback; commands on stdin."""
     started = time.perf_counter()
+    page_chroma_gets()
     from index.service import Casefile
     from index.settings import load_settings
     from index.web import build_app, serve
@@ -207,15 +213,18 @@ def measure_visibility(w: Worker, folder: Path) -> dict:
 
 # -- the run -------------------------------------------------------------------------------------
 
-def prepare(mode: str, size: int, port: int | None) -> dict[str, str]:
-    """Build (or update) the store for one (mode, size); returns the app's environment."""
+def prepare(mode: str, size: int, port: int | None, as_built: bool = False) -> dict[str, str]:
+    """Build (or update) the store for one (mode, size); returns the app's environment.
+    ``as_built``: use the store as it is (a store built from a shorter cache prefix)."""
     if mode == "embedded":
         store = scale_store.store_dir(size)
-        built = scale_store.build(size, store=store)
+        built = ({"as_built": str(store)} if as_built
+                 else scale_store.build(size, store=store))
         env = store_env(store=store)
     else:
         collection = f"scale{size}"
-        built = scale_store.build(size, port=port, collection=collection)
+        built = ({"as_built": collection} if as_built
+                 else scale_store.build(size, port=port, collection=collection))
         env = store_env(store=Path(tempfile.gettempdir()) / "casefile-unused", port=port,
                         collection=collection)
     print(f"store {mode} {size}: {json.dumps(built)}", file=sys.stderr, flush=True)
@@ -264,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=int, metavar="SIZE",
                         help="profile one ask at this size (embedded)")
     parser.add_argument("--no-visibility", action="store_true")
+    parser.add_argument("--as-built", action="store_true",
+                        help="use the cached stores as they are; do not bring them up to date")
     args = parser.parse_args(argv)
     sizes = [1000, 10000] if args.quick else [int(s) for s in args.sizes.split(",")]
     modes = args.modes.split(",")
@@ -275,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         port = None
         if "server" in modes:
             port = stack.enter_context(chroma_running(scale_store.STORES_DIR / "server"))
-        workers = [Worker(mode, size, prepare(mode, size, port)) for mode in modes
+        workers = [Worker(mode, size, prepare(mode, size, port, args.as_built)) for mode in modes
                    for size in sizes]
         for w in workers:
             stack.callback(w.stop)

@@ -54,6 +54,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from index.settings import load_settings  # noqa: E402  (sets the offline flags first)
 
@@ -442,6 +443,9 @@ def _ingest_main(argv: list[str]) -> int:
         i = argv.index("--paths-from")
         paths = Path(argv[i + 1]).read_text().splitlines()
         argv = argv[:i] + argv[i + 2:] + paths
+    from bench_procs import page_chroma_gets
+
+    page_chroma_gets()  # only with CASEFILE_BENCH_PAGED_GET=1 (see bench_procs.py)
     cache = install_cache()
     from ingest.cli import main as ingest_main
 
