@@ -198,7 +198,7 @@ def _build(store: CorpusStore,
     """BM25 and the word lists from every served chunk: the costly part, done once per key."""
     from llama_index.retrievers.bm25 import BM25Retriever
 
-    nodes = [n for n in store.vector_store.get_nodes(node_ids=None)
+    nodes = [n for page in store.chunk_nodes() for n in page
              if is_served(n.metadata, committed)]
     # A "Sources:" list of links matches every keyword in its URLs and answers nothing. New
     # chunks carry the flag from ingest; older ones are judged by their text.

@@ -403,9 +403,24 @@ class CorpusStore:
             )
 
     def _records(self, doc_ids: list[str] | None = None) -> dict[str, DocumentRecord]:
-        got = self.documents.get(ids=doc_ids, include=["metadatas"])
-        pairs = zip(got["ids"], got["metadatas"], strict=True)
-        return {doc_id: DocumentRecord.from_metadata(meta) for doc_id, meta in pairs}
+        records: dict[str, DocumentRecord] = {}
+        for part in self._id_pages(self.documents, doc_ids):
+            got = self.documents.get(ids=list(part), include=["metadatas"])
+            for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+                records[doc_id] = DocumentRecord.from_metadata(meta)
+        return records
+
+    def chunk_nodes(self) -> Iterator[list]:
+        """Every stored chunk as llama-index nodes, a page at a time. Embedded Chroma fails one
+        read of more than ~32.7k rows with their metadata ("too many SQL variables"); ids alone
+        read in one call at any size, then the rows go in pages of the client's batch size."""
+        for part in self._id_pages(self.chunks):
+            yield self.vector_store.get_nodes(node_ids=list(part))
+
+    def _id_pages(self, collection: Any, ids: list[str] | None = None) -> Iterator[Sequence[str]]:
+        if ids is None:
+            ids = collection.get(include=[])["ids"]
+        yield from _batches(ids, self.max_batch)
 
 
 @dataclass(frozen=True)

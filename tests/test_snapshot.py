@@ -169,3 +169,31 @@ def test_another_process_ingesting_is_seen_through_the_key(tmp_path: Path):
         time.sleep(0.05)
     assert retriever.snapshot.key == started.key and retriever.snapshot.source == "persisted"
     assert retriever.search(PENALTY_Q, k=1)[0].passage.doc_id == STATUTE
+
+
+def test_a_store_past_sqlites_variable_limit_is_read_whole(tmp_path: Path):
+    """Embedded Chroma fails one read of ~32.7k rows with their metadata; the snapshot and the
+    document records are read in pages. Rows are written directly (tiny vectors, no model):
+    what is tested is the read path, at a size a real corpus passes."""
+    from index.snapshot import _build
+    from index.store import DocumentRecord
+
+    store = CorpusStore(settings_for(tmp_path / "store"))
+    rows = 33_000
+    per_doc = 100
+    for start in range(0, rows, store.max_batch):
+        ids = range(start, min(start + store.max_batch, rows))
+        store.chunks.add(
+            ids=[f"d{i // per_doc}:v1:{i % per_doc}" for i in ids],
+            embeddings=[[1.0, float(i % 7), 0.5] for i in ids],
+            documents=[f"passage {i} about freight inspections" for i in ids],
+            metadatas=[{"doc_id": f"d{i // per_doc}", "version": "v1"} for i in ids],
+        )
+    records = [DocumentRecord(doc_id=f"d{n}", title=f"Document {n}", version="v1",
+                              chunk_count=per_doc) for n in range(rows // per_doc)]
+    store._upsert_records(records, [r.title for r in records],
+                          [[1.0, 0.0, 0.0]] * len(records))
+    committed = store.committed()
+    assert len(committed) == rows // per_doc
+    _bm25, meta = _build(store, committed)
+    assert meta["served"] == rows
