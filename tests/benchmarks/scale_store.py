@@ -343,7 +343,9 @@ def documents_for(chunks: int) -> tuple[list[Path], dict[str, int]]:
 # -- build: a store of N chunks through the real ingest -----------------------------------------
 
 def ingest_argv(store: Path | None, port: int | None, collection: str | None) -> list[str]:
-    argv = ["--json"]
+    # --wait: a server-mode claim can come back "contended" on a loaded machine with no
+    # other writer (seen once at load 10; ingest/lease.py's CONTENDED): wait, do not fail.
+    argv = ["--json", "--wait", "300"]
     if store:
         argv += ["--store", str(store)]
     if port:
