@@ -33,6 +33,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+FIXED_CHROMA_PORT = 18765
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def eval_questions(limit: int | None = None, files: tuple[str, ...] = ("dev", "dev2")
                    ) -> list[str]:
     """Questions of the eval sets, read at run time (never copied into this tree); answerable
@@ -61,8 +73,10 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout: float, what: str) -> N
 
 @contextmanager
 def chroma_running(path: Path) -> Iterator[int]:
-    """A real ``chroma run --path DIR`` on a free loopback port for the duration."""
-    port = free_port()
+    """A real ``chroma run --path DIR`` on loopback for the duration: on port 18765 when it
+    is free, since server-mode snapshots are kept per host:port (index/snapshot.py) and a new
+    port each run would leave one more copy of them in ~/.cache/casefile."""
+    port = FIXED_CHROMA_PORT if _port_free(FIXED_CHROMA_PORT) else free_port()
     path.mkdir(parents=True, exist_ok=True)
     server = subprocess.Popen(
         [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
