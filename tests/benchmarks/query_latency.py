@@ -24,9 +24,10 @@ document answers; printed: the ingest's wall time and how long after the ingest 
 running process answered from it. The document is then removed (``ingest --prune``) and the
 wait until it is gone is printed too, which also leaves the cached store as it was.
 
-Past ~32.7k chunks an embedded store fails the snapshot build (one unpaged Chroma ``get``:
-"too many SQL variables"); ``CASEFILE_BENCH_PAGED_GET=1`` makes the benchmark's processes (and
-the ingests of ``scale_store.py``) page such gets, to measure beyond it (``bench_procs.py``).
+Before e81cda0 (the store reads in pages) an embedded store past ~32.7k chunks failed the
+snapshot build (one unpaged Chroma ``get``: "too many SQL variables"); the 2 December 100k
+figures were taken with ``CASEFILE_BENCH_PAGED_GET=1``, which pages such gets in the
+benchmark's processes and ``scale_store.py``'s ingests (``bench_procs.py``); now unneeded.
 
 ``--profile SIZE`` prints cProfile's top functions of one full ask at that size (embedded).
 Targets (embedded): full ask p50 at 100k <= 1.5 x 1k; at >= 250k <= 2 x 1k.
