@@ -177,14 +177,17 @@ def _named_first(snap: CorpusSnapshot, hits: list[Hit], named: list[str], bundle
 
 def _dense(snap: CorpusSnapshot, bundle: QueryBundle,
            filters: SearchFilters) -> list[NodeWithScore]:
-    retriever = snap.vector_index.as_retriever(
-        similarity_top_k=CANDIDATES, filters=_to_metadata_filters(filters)
-    )
+    where = _to_metadata_filters(filters)
+    # Unfiltered, Chroma searches its vector index alone; any where clause makes it scan
+    # metadata too (960 ms instead of 16 ms at 94k chunks). So link lists are then dropped
+    # here, from a top k widened by as many as there are.
+    top_k = CANDIDATES if where else CANDIDATES + min(len(snap.link_lists), CANDIDATES)
+    retriever = snap.vector_index.as_retriever(similarity_top_k=top_k, filters=where)
     return [
         h
         for h in retriever.retrieve(bundle)
         if is_served(h.node.metadata, snap.documents) and h.node.node_id not in snap.link_lists
-    ]
+    ][:CANDIDATES]
 
 
 def _keyword(snap: CorpusSnapshot, bundle: QueryBundle,
@@ -296,11 +299,11 @@ def diversify(hits: list[Hit], k: int, per_document: int = 3) -> list[Hit]:
 def _to_metadata_filters(filters: SearchFilters):
     """Every filter goes to Chroma as its where clause, so the top k is taken among matching
     chunks: kinds, documents, the date (a source's span overlapping the range, as
-    ``SearchFilters.admits``) and never a list of links."""
+    ``SearchFilters.admits``) and, with any of those, never a list of links. None without
+    a filter: see ``_dense``."""
     from llama_index.core.vector_stores import FilterCondition, MetadataFilter, MetadataFilters
 
-    # A chunk without the flag (an older store) is kept: $ne matches a missing key.
-    parts = [MetadataFilter(key="link_list", value=1, operator="!=")]
+    parts = []
     if filters.kinds:
         parts.append(MetadataFilter(key="kind", value=list(filters.kinds), operator="in"))
     if filters.doc_ids:
@@ -309,6 +312,10 @@ def _to_metadata_filters(filters: SearchFilters):
         # An undated chunk has no date_first: it matches no comparison, as admits() says.
         parts.append(MetadataFilter(key=DATE_LAST, value=days[0], operator=">="))
         parts.append(MetadataFilter(key=DATE_FIRST, value=days[1], operator="<="))
+    if not parts:
+        return None
+    # A chunk without the flag (an older store) is kept: $ne matches a missing key.
+    parts.append(MetadataFilter(key="link_list", value=1, operator="!="))
     return MetadataFilters(filters=parts, condition=FilterCondition.AND)
 
 

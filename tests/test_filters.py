@@ -115,3 +115,13 @@ def test_api_takes_a_string_as_a_list_of_one(web_url):
         client.predict(TRACE_Q, kinds="nonsense", api_name="/ask")
     until = client.predict(TRACE_Q, date_to="2021", api_name="/ask")
     assert until["citations"][0]["doc_id"] == TRACE_DOC
+
+
+def test_an_unfiltered_search_sends_chroma_no_where_clause():
+    """Chroma answers a query with a where clause by scanning metadata (seconds at 100k
+    chunks) and one without it from its vector index alone: link lists are dropped after."""
+    from index.retrieval import _to_metadata_filters
+
+    assert _to_metadata_filters(SearchFilters()) is None
+    keys = [f.key for f in _to_metadata_filters(SearchFilters(kinds=("statute",))).filters]
+    assert keys == ["kind", "link_list"]
