@@ -90,7 +90,7 @@ class IngestLease:
             # Too slow for the timing the protocol relies on: another claimant may already
             # have read its own claim back. Withdraw and let the caller try again.
             self._withdraw()
-            return current or CONTENDED
+            return CONTENDED  # what was read was absent, expired or dead: nobody holds it
         time.sleep(SETTLE)
         after = self.read()
         if after and after.token == self.me.token:

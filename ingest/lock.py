@@ -23,6 +23,7 @@ from filelock import FileLock, Timeout
 from index.settings import Settings
 
 Guard = Callable[[], None]  # raises when this writer may no longer write
+CONTENDED_RETRIES = 5  # claims tried again when nobody holds the lease but a claim failed
 
 
 class StoreBusy(RuntimeError):
@@ -64,11 +65,18 @@ def writer_lock(settings: Settings, wait_seconds: float = 0) -> Iterator[Guard]:
 @contextmanager
 def _server_lease(settings: Settings, wait_seconds: float) -> Iterator[Guard]:
     from index.store import open_client
-    from ingest.lease import IngestLease
+    from ingest.lease import CONTENDED, IngestLease
 
     lease = IngestLease(open_client(settings), settings)
     deadline = time.monotonic() + max(wait_seconds, 0)
     holder = lease.try_acquire()
+    # A claim that was only contended (no holder: a race, or a claim too slow on a starved
+    # machine) is tried again even without --wait; a live holder is reported at once.
+    for _ in range(CONTENDED_RETRIES):
+        if holder is not CONTENDED:
+            break
+        time.sleep(0.5 + random.random())
+        holder = lease.try_acquire()
     if holder is not None and wait_seconds > 0:
         _say_waiting(f"another ingest, {holder.describe()}, holds the ingest lease of the "
                      f"{settings.chroma_label}", wait_seconds)

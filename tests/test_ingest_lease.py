@@ -218,3 +218,25 @@ def test_no_lease_is_left_after_an_ingest(spelled):
         pass
     assert IngestLease(open_client(numeric), numeric).read() is None
     assert Path(numeric.store).exists() is False  # server mode never touched a folder
+
+
+def test_a_claim_too_slow_on_a_starved_machine_is_tried_again_not_refused(spelled, monkeypatch):
+    """Nobody holds the lease, but the first claim's read and write took longer than the
+    protocol allows (a starved CPU): the ingest claims again instead of reporting a writer."""
+    import ingest.lease as lease_module
+
+    numeric, _ = spelled
+    real_write = IngestLease._write
+    slow = {"left": 1}
+
+    def write(self):
+        if slow["left"]:
+            slow["left"] -= 1
+            time.sleep(lease_module.MAX_CLAIM_GAP + 0.2)
+        real_write(self)
+
+    monkeypatch.setattr(IngestLease, "_write", write)
+    with writer_lock(numeric):  # no --wait
+        holder = IngestLease(open_client(numeric), numeric).read()
+        assert holder is not None and holder.pid == os.getpid()
+    assert slow["left"] == 0
