@@ -57,6 +57,8 @@ LONG_LEAD_IN = 20  # words
 # enough to say something alone.
 LIST_ITEM = re.compile(r"^(?:\*\*)?\(\w{1,4}\)(?:\*\*)?\s.*;\s*(?:and|or)?\.?$", re.S)
 SHORT_ITEM = 12  # words
+# "(C) the committee on …": an item that runs on from its list's lead-in, a piece of a sentence.
+RUN_ON_ITEM = re.compile(r"^(?:\*\*)?\(\w{1,4}\)(?:\*\*)?\s+[a-z]")
 LEAD_IN = re.compile(r"(?:[:—–]|\b(?:including|includes|include|the following|as follows|such as))"
                      r"[\s*]*$", re.I)
 MARKDOWN = [
@@ -301,10 +303,24 @@ def _quotable(sentence: str) -> bool:
         return False
     if LIST_ITEM.search(stripped) and words < SHORT_ITEM:
         return False  # "(C) the characteristics of straw purchases; and": one item of a list
+    if RUN_ON_ITEM.match(stripped) and words < SHORT_ITEM:
+        return False
+    if _opens_inside_parentheses(stripped):
+        return False  # "Los Zetas); Cartel del Golfo …": the splitter cut inside a parenthesis
     if link_share(stripped) > 0.3 or len(HONORIFIC.findall(stripped)) >= 2:
         return False  # a list of links, or of a bill's sponsors ("Mr. …, Ms. …")
     # Shorter lines are signatures, captions and titles rather than statements.
     return words >= MIN_WORDS
+
+
+def _opens_inside_parentheses(sentence: str) -> bool:
+    """A ")" before any "(" past the first few characters (an item label "1)" is fine)."""
+    depth = 0
+    for at, char in enumerate(sentence):
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            return at > 4
+    return False
 
 
 def _no_figure(form: QuestionForm) -> str:

@@ -193,6 +193,13 @@ def test_pointers_sponsor_lists_and_cut_sentences_are_never_quoted():
                          "section 12 of the Fixture Code.")
     assert not _quotable("Ms. Quill (for herself, Mr. Ambrose, and Mrs. Tern) introduced the bill.")
     assert _quotable("The office traced 12,345 firearms seized between 2015 and 2019.")
+    # Pieces of a sentence: a short item running on from its list's lead-in, and the tail of
+    # a sentence the splitter cut inside a parenthesis.
+    assert not _quotable("(D) the Committee on Fixtures of the House of Representatives .")
+    assert not _quotable("Northern Cell); the Harbor Group (also known as HG); and the Delta "
+                         "Ring (also known as DR).")
+    assert _quotable("(3) the term “courier” means any person paid to carry goods across.")
+    assert _quotable("The bureau (ATF) traced 12,345 firearms seized between 2015 and 2019.")
     # The chunk ended on an abbreviation's full stop, or mid-sentence: the piece is cut.
     assert _cut_by_chunk_end("The suit was filed in the District Court (No.", at_end=True)
     assert _cut_by_chunk_end("The suit was filed in the District Court and then", at_end=True)
