@@ -25,9 +25,7 @@ running process answered from it. The document is then removed (``ingest --prune
 wait until it is gone is printed too, which also leaves the cached store as it was.
 
 Before e81cda0 (the store reads in pages) an embedded store past ~32.7k chunks failed the
-snapshot build (one unpaged Chroma ``get``: "too many SQL variables"); the 2 December 100k
-figures were taken with ``CASEFILE_BENCH_PAGED_GET=1``, which pages such gets in the
-benchmark's processes and ``scale_store.py``'s ingests (``bench_procs.py``); now unneeded.
+snapshot build (one unpaged Chroma ``get``: "too many SQL variables").
 
 ``--profile SIZE`` prints cProfile's top functions of one full ask at that size (embedded).
 Targets (embedded): full ask p50 at 100k <= 1.5 x 1k; at >= 250k <= 2 x 1k.
@@ -56,7 +54,6 @@ from bench_procs import (  # noqa: E402
     free_port,
     load_note,
     memory_mb,
-    page_chroma_gets,
     percentile,
     store_env,
 )
@@ -91,7 +88,6 @@ def _say(payload: dict) -> None:
 def worker() -> int:
     """One app process: Casefile + the Gradio app on loopback; commands on stdin."""
     started = time.perf_counter()
-    page_chroma_gets()
     from index.service import Casefile
     from index.settings import load_settings
     from index.web import build_app, serve

@@ -445,9 +445,6 @@ def _ingest_main(argv: list[str]) -> int:
         i = argv.index("--paths-from")
         paths = Path(argv[i + 1]).read_text().splitlines()
         argv = argv[:i] + argv[i + 2:] + paths
-    from bench_procs import page_chroma_gets
-
-    page_chroma_gets()  # only with CASEFILE_BENCH_PAGED_GET=1 (see bench_procs.py)
     cache = install_cache()
     from ingest.cli import main as ingest_main
 
