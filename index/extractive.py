@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from index.answers import AnswerSentence, Citation, Composed, no_evidence
 from index.embedding import embed_model, query_embedding
@@ -27,10 +28,14 @@ from index.features import (
     terms,
 )
 from index.language import is_spanish
+from index.multilingual import on_minilm_scale
 from index.passages import PRIMER_LABEL, Hit, Passage, link_share
 from index.ranker import SentenceRanker, default_ranker
 from index.retrieval import companion_key
 from index.sentences import ABBREVIATION, BOLD_HEADING, CAPTION, HEADING, sentences
+
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
 
 PASSAGES_READ = 6
 MAX_SENTENCES = 2
@@ -61,6 +66,9 @@ SHORT_ITEM = 12  # words
 RUN_ON_ITEM = re.compile(r"^(?:\*\*)?\(\w{1,4}\)(?:\*\*)?\s+[a-z]")
 LEAD_IN = re.compile(r"(?:[:—–]|\b(?:including|includes|include|the following|as follows|such as))"
                      r"[\s*]*$", re.I)
+# "[FR Doc. 2025-02873 Filed 2-19-25; 8:45 am]", "[Applause.]": a note about the document, in
+# brackets from end to end, never a statement of it.
+BRACKETED_NOTE = re.compile(r"^\[[^\[\]]*\]\.?$")
 MARKDOWN = [
     (re.compile(r"^#{1,6}\s*"), ""),
     (re.compile(r"\*\*|`"), ""),
@@ -85,23 +93,56 @@ class Candidate:
     probability: float = 0.0
 
 
-# Sentence vectors by text: passages recur across questions, and embedding them is the cost.
-_VECTORS: dict[str, tuple[float, ...]] = {}
+# Sentence vectors by model and text: passages recur across questions, and embedding them is
+# the cost.
+_VECTORS: dict[tuple[str, str], tuple[float, ...]] = {}
 _VECTORS_KEPT = 50_000
 
 
-def _sentence_vectors(texts: list[str]) -> list[tuple[float, ...]]:
+def _sentence_vectors(texts: list[str], model: BaseEmbedding | None = None
+                      ) -> list[tuple[float, ...]]:
     # Reads and writes go through a local dict: web users share the cache from many threads.
-    wanted = list(dict.fromkeys(texts))
-    found = {t: v for t in wanted if (v := _VECTORS.get(t)) is not None}
-    missing = [t for t in wanted if t not in found]
+    model = model or embed_model()
+    keys = [(model.model_name, t) for t in dict.fromkeys(texts)]
+    found = {k[1]: v for k in keys if (v := _VECTORS.get(k)) is not None}
+    missing = [t for _, t in keys if t not in found]
     if missing:
-        fresh = dict(zip(missing, map(tuple, embed_model().get_text_embedding_batch(missing))))
+        fresh = dict(zip(missing, map(tuple, model.get_text_embedding_batch(missing))))
         if len(_VECTORS) > _VECTORS_KEPT:
             _VECTORS.clear()
-        _VECTORS.update(fresh)
+        _VECTORS.update({(model.model_name, t): v for t, v in fresh.items()})
         found.update(fresh)
     return [found[t] for t in texts]
+
+
+class _Similarity:
+    """Cosines of the question with sentences, headings and passages, on MiniLM's scale.
+
+    For a Spanish question the multilingual index found passages for, they are e5's cosines
+    moved onto that scale (MiniLM cannot compare a Spanish question with English sentences);
+    otherwise MiniLM's own."""
+
+    def __init__(self, question: str, hits: list[Hit]) -> None:
+        self.cross_lingual = is_spanish(question) and any(h.multilingual for h in hits)
+        if self.cross_lingual:
+            from index.multilingual import e5_embedding
+
+            self.model: BaseEmbedding = e5_embedding()
+            self.query = tuple(self.model.get_query_embedding(question))
+        else:
+            self.model = embed_model()
+            self.query = query_embedding(question)
+
+    def of_texts(self, texts: list[str]) -> list[float]:
+        cosines = [sum(a * b for a, b in zip(self.query, v))
+                   for v in _sentence_vectors(texts, self.model)]
+        return [on_minilm_scale(c) for c in cosines] if self.cross_lingual else cosines
+
+    def of_passage(self, hit: Hit) -> float:
+        # A passage the multilingual search did not rank has no e5 cosine: MiniLM's stands.
+        if self.cross_lingual and hit.multilingual:
+            return on_minilm_scale(hit.multilingual)
+        return hit.dense
 
 
 class ExtractiveAnswerer:
@@ -124,7 +165,7 @@ class ExtractiveAnswerer:
         if not hits:
             return no_evidence(hits, "Nothing in the corpus matches this question.")
         form = QuestionForm.of(question)
-        if max(h.dense for h in hits) < self.ranker.dense_floor:
+        if max(self._closeness(question, h) for h in hits) < self.ranker.dense_floor:
             return no_evidence(hits, self._why_not(form, hits))
         candidates = self.candidates(question, hits)
         for candidate in candidates:
@@ -144,6 +185,14 @@ class ExtractiveAnswerer:
         if not chosen:
             return no_evidence(hits, self._why_not(form, hits))
         return self._write(chosen, hits)
+
+    @staticmethod
+    def _closeness(question: str, hit: Hit) -> float:
+        """The passage's cosine on MiniLM's scale: e5's for a Spanish question (see
+        ``_Similarity``) when it has one, as MiniLM's is no measure across languages."""
+        if hit.multilingual and is_spanish(question):
+            return max(hit.dense, on_minilm_scale(hit.multilingual))
+        return hit.dense
 
     def _why_not(self, form: QuestionForm, hits: list[Hit]) -> str:
         """Name what the closest passages lack, when it is something rare: that tells a reader
@@ -191,11 +240,11 @@ class ExtractiveAnswerer:
         if not out:
             return out
         stats = self._stats()
-        query = query_embedding(question)
-        vectors = _sentence_vectors([plain(c.text) for c in out])
-        topics = _sentence_vectors([c.heading or c.passage.title for c in out])
+        similarity = _Similarity(question, hits)
+        cosines = similarity.of_texts([plain(c.text) for c in out])
+        topics = similarity.of_texts([c.heading or c.passage.title for c in out])
         best_keyword = max((h.keyword for h in read), default=0.0) or 1.0
-        for candidate, vector, topic in zip(out, vectors, topics):
+        for candidate, cosine, topic in zip(out, cosines, topics, strict=True):
             hit = read[candidate.hit_rank]
             candidate.features = sentence_features(
                 form,
@@ -204,9 +253,9 @@ class ExtractiveAnswerer:
                 heading=candidate.heading,
                 passage_text=hit.passage.text,
                 title=hit.passage.title,
-                sentence_cosine=sum(a * b for a, b in zip(query, vector)),
-                heading_cosine=sum(a * b for a, b in zip(query, topic)),
-                passage_cosine=hit.dense,
+                sentence_cosine=cosine,
+                heading_cosine=topic,
+                passage_cosine=similarity.of_passage(hit),
                 passage_keyword=hit.keyword / best_keyword,
                 rank=candidate.hit_rank,
                 first=candidate.first,
@@ -300,6 +349,8 @@ def _quotable(sentence: str) -> bool:
     if LEAD_IN.search(stripped) and words < LONG_LEAD_IN:
         return False
     if CROSS_REFERENCE.search(stripped) or BOILERPLATE.search(stripped):
+        return False
+    if BRACKETED_NOTE.match(stripped):
         return False
     if LIST_ITEM.search(stripped) and words < SHORT_ITEM:
         return False  # "(C) the characteristics of straw purchases; and": one item of a list

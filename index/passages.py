@@ -98,6 +98,9 @@ class Hit:
     dense: float  # cosine similarity to the question; 0 when only BM25 found it
     keyword: float  # BM25 score; 0 when only the dense search found it
     fused: float  # reciprocal-rank fusion score: the ranking
+    # The multilingual model's cosine, for a Spanish question the multilingual index found
+    # (index/multilingual.py); 0 otherwise.
+    multilingual: float = 0.0
     # The same text in other documents (a companion bill's identical section), folded in here
     # so that one text takes one place in the results.
     also_in: list[Passage] = field(default_factory=list)

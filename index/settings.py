@@ -56,6 +56,10 @@ class Settings:
     # A document that would make more chunks than this is refused before it is embedded: it
     # would cost minutes of embedding and crowd every other document out of the results.
     max_doc_chunks: int = 5000
+    # The multilingual index (ingest/multilingual.py) is kept for stores of at most this many
+    # chunks: its model embeds ~7 chunks/s here, so a large corpus relies on MiniLM alone.
+    # 0 turns it off.
+    multilingual_max_chunks: int = 3000
     # Server mode: an ingest holds a lease in the store, renewed every third of this; a lease
     # not renewed for this long belongs to a writer that died and may be taken over.
     lease_seconds: float = 30.0
@@ -154,6 +158,7 @@ def load_settings() -> Settings:
         embed_batch_size=int(env.get("CASEFILE_EMBED_BATCH", "32")),
         embed_backend=parse_embed_backend(env.get("CASEFILE_EMBED_BACKEND")),
         max_doc_chunks=int(env.get("CASEFILE_MAX_DOC_CHUNKS", "5000")),
+        multilingual_max_chunks=int(env.get("CASEFILE_MULTILINGUAL_MAX_CHUNKS", "3000")),
         lease_seconds=_seconds(env, "CASEFILE_LEASE_SECONDS", 30.0),
         add_dir=Path(env["CASEFILE_ADD_DIR"]).expanduser()
         if env.get("CASEFILE_ADD_DIR")

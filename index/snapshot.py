@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     import numpy as np
     from llama_index.core import VectorStoreIndex
     from llama_index.retrievers.bm25 import BM25Retriever
+    from llama_index.vector_stores.chroma import ChromaVectorStore
 
 log = logging.getLogger("casefile.snapshot")
 CANDIDATES = 40  # hits taken from each retriever before fusion (retrieval.CANDIDATES)
@@ -104,6 +105,10 @@ class CorpusSnapshot:
     link_lists: frozenset[str]  # chunk ids never to retrieve (for stores without the flag)
     served: int  # committed chunks, link lists included
     vector_index: VectorStoreIndex | None
+    # The multilingual collection's vector store, None when the store has none (over the
+    # size cap, or written before it existed). Its index is made on the first Spanish
+    # question, so an English-only process never loads the multilingual model.
+    multilingual: ChromaVectorStore | None = None
     source: str = "empty"  # "persisted" (loaded), "built" (from the chunks) or "empty"
     seconds: float = 0.0  # how long making it took
     made_at: float = field(default_factory=time.monotonic)
@@ -188,6 +193,7 @@ def _assemble(store: CorpusStore, key: str, committed: dict[str, DocumentRecord]
         link_lists=frozenset(meta["link_lists"]),
         served=int(meta["served"]),
         vector_index=vector_index,
+        multilingual=store.multilingual_store if store.multilingual.count() else None,
         source=source,
         seconds=time.perf_counter() - started,
     )

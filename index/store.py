@@ -1,9 +1,13 @@
 """Opens the Chroma store and keeps its two collections consistent.
 
-Two collections:
+Two collections, and a derived third:
 - ``<name>``: chunks with embeddings, written and read through llama-index's ``ChromaVectorStore``;
 - ``<name>_documents``: one record per document (metadata, full text for the source viewer, a
-  title embedding), which also acts as the commit log.
+  title embedding), which also acts as the commit log;
+- ``<name>_multilingual``: the same chunks (same ids, text and metadata) embedded by the
+  multilingual model, for Spanish questions (``index.multilingual``). Derived from ``<name>``
+  after each ingest (``ingest.multilingual``), so it is never part of the commit protocol: a
+  chunk missing from it is only a chunk Spanish questions find by the other two searches.
 
 A document is served only when its record is committed (``version`` set) and a chunk is served
 only when its ``version`` equals its document's. Writers list the versions they may leave behind
@@ -189,12 +193,21 @@ class CorpusStore:
         self.documents = self.client.get_or_create_collection(
             f"{settings.collection}_documents", configuration=COSINE
         )
+        self.multilingual = self.client.get_or_create_collection(
+            f"{settings.collection}_multilingual", configuration=COSINE
+        )
 
     @cached_property
     def vector_store(self) -> ChromaVectorStore:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         return ChromaVectorStore(chroma_collection=self.chunks)
+
+    @cached_property
+    def multilingual_store(self) -> ChromaVectorStore:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self.multilingual)
 
     @cached_property
     def max_batch(self) -> int:
@@ -246,6 +259,15 @@ class CorpusStore:
 
     def chunk_count(self) -> int:
         return self.chunks.count()
+
+    def chunk_ids(self) -> list[str]:
+        return self.chunks.get(include=[])["ids"]
+
+    def chunk_pages(self, ids: Sequence[str], size: int) -> Iterator[list]:
+        """The chunks with these ids as llama-index nodes (embeddings left out), ``size`` at
+        a time."""
+        for part in _batches(ids, min(size, self.max_batch)):
+            yield self.vector_store.get_nodes(node_ids=list(part))
 
     def chunk_counts(self, versions: list[str] | None = None) -> Counter[tuple[str, str]]:
         """Stored chunks per (doc_id, version), of these versions or of all. Ids only: a chunk
@@ -382,6 +404,22 @@ class CorpusStore:
         for record, _ in found.values():
             self.remove(replace(record))  # a copy: the caller reports the record as it was
         return found
+
+    # -- the derived multilingual collection ----------------------------------------------------
+
+    def multilingual_ids(self) -> list[str]:
+        return self.multilingual.get(include=[])["ids"]
+
+    def add_multilingual(self, nodes: list) -> None:
+        """Write chunks embedded by the multilingual model (their ``embedding`` set)."""
+        self.guard()
+        for part in _batches(nodes, self.max_batch):
+            self.multilingual_store.add(part)
+
+    def delete_multilingual(self, ids: Sequence[str]) -> None:
+        self.guard()
+        for part in _batches(ids, self.max_batch):
+            self.multilingual.delete(ids=list(part))
 
     def _update_records(self, records: list[DocumentRecord]) -> None:
         for part in _batches(records, self.max_batch):

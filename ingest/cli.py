@@ -85,7 +85,9 @@ def run_ingest(
                     dry_run=dry_run,
                     unseen_folders=[p.path for p in problems if p.unseen_folder],
                 )
-            if not dry_run:  # readers load the corpus snapshot instead of each building it
+            if not dry_run:
+                _sync_multilingual(store, settings, summary, quiet=as_json)
+                # readers load the corpus snapshot instead of each building it
                 from index.snapshot import persist_after_ingest
 
                 persist_after_ingest(store)
@@ -100,6 +102,35 @@ def run_ingest(
         print(f"no documents found under: {', '.join(map(str, paths)) or '(no paths)'}",
               file=sys.stderr)
     return EXIT_SOME_FAILED if summary.failed else EXIT_OK
+
+
+def _sync_multilingual(store, settings: Settings, summary, quiet: bool) -> None:
+    """Bring the multilingual index up to date before the snapshot is published, so readers
+    see the new chunks in all three searches at once."""
+    import time
+
+    from tqdm import tqdm
+
+    from ingest.multilingual import sync_multilingual
+
+    started = time.perf_counter()
+    bar = None
+
+    def on_page(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="chunk", desc="multilingual index", file=sys.stderr,
+                       disable=quiet or None, dynamic_ncols=True)
+        bar.update(done)
+
+    try:
+        synced = sync_multilingual(store, settings, on_page)
+    finally:
+        if bar is not None:
+            bar.close()
+    summary.multilingual_embedded = synced.embedded
+    summary.multilingual_skipped = synced.skipped
+    summary.seconds = round(summary.seconds + time.perf_counter() - started, 3)
 
 
 def _progress(total: int, quiet: bool):
@@ -154,8 +185,11 @@ def _report(summary, settings: Settings, as_json: bool) -> None:
         f"{summary.removed} removed, {summary.failed} failed, {summary.duplicates} duplicates; "
         f"{summary.chunks_written} chunks written{(' ' + verb) if verb else ''}"
         f"{f', {summary.repaired} repaired' if summary.repaired else ''}"
+        f"{f', {summary.multilingual_embedded} embedded for Spanish questions' if summary.multilingual_embedded else ''}"
         f" in {summary.seconds:.1f} s"
     )
+    if summary.multilingual_skipped:
+        print(f"note     {summary.multilingual_skipped}", file=sys.stderr)
 
 
 def _report_error(message: str, as_json: bool) -> None:

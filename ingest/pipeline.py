@@ -40,6 +40,8 @@ class Summary:
     duplicates: int = 0
     chunks_written: int = 0
     repaired: int = 0
+    multilingual_embedded: int = 0  # chunks the multilingual index gained (ingest.multilingual)
+    multilingual_skipped: str = ""  # why that index is not kept, when it is not
     seconds: float = 0.0
     dry_run: bool = False
     failures: list[dict[str, str]] = field(default_factory=list)
