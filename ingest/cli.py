@@ -185,11 +185,17 @@ def _report(summary, settings: Settings, as_json: bool) -> None:
         f"{summary.removed} removed, {summary.failed} failed, {summary.duplicates} duplicates; "
         f"{summary.chunks_written} chunks written{(' ' + verb) if verb else ''}"
         f"{f', {summary.repaired} repaired' if summary.repaired else ''}"
-        f"{f', {summary.multilingual_embedded} embedded for Spanish questions' if summary.multilingual_embedded else ''}"
+        f"{_multilingual_part(summary)}"
         f" in {summary.seconds:.1f} s"
     )
     if summary.multilingual_skipped:
         print(f"note     {summary.multilingual_skipped}", file=sys.stderr)
+
+
+def _multilingual_part(summary) -> str:
+    if not summary.multilingual_embedded:
+        return ""
+    return f", {summary.multilingual_embedded} embedded for Spanish questions"
 
 
 def _report_error(message: str, as_json: bool) -> None:
