@@ -64,6 +64,8 @@ LIST_ITEM = re.compile(r"^(?:\*\*)?\(\w{1,4}\)(?:\*\*)?\s.*;\s*(?:and|or)?\.?$",
 SHORT_ITEM = 12  # words
 # "(C) the committee on …": an item that runs on from its list's lead-in, a piece of a sentence.
 RUN_ON_ITEM = re.compile(r"^(?:\*\*)?\(\w{1,4}\)(?:\*\*)?\s+[a-z]")
+ITEM_LABEL = re.compile(r"(?:\*\*)?\(\w{1,4}\)(?:\*\*)?\s")
+LIST_WORDS = 60  # a lead-in quoted with its items: at most this long, but with one item always
 LEAD_IN = re.compile(r"(?:[:—–]|\b(?:including|includes|include|the following|as follows|such as))"
                      r"[\s*]*$", re.I)
 # "[FR Doc. 2025-02873 Filed 2-19-25; 8:45 am]", "[Applause.]": a note about the document, in
@@ -226,7 +228,7 @@ class ExtractiveAnswerer:
             text = hit.passage.text
             heading = hit.passage.section
             first = True
-            for start, end in sentences(text):
+            for start, end in _with_lists(text, list(sentences(text))):
                 piece = text[start:end]
                 if HEADING.match(piece):
                     heading = HEADING.sub("", piece)
@@ -327,6 +329,29 @@ class ExtractiveAnswerer:
         notices += _differing_figures(chosen, numbers)
         return Composed(status="answered", answer=" ".join(lines), citations=citations,
                         notices=notices, sentences=quoted)
+
+
+def _with_lists(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences, plus each short lead-in joined to the items that follow it, as many as
+    fit in ``LIST_WORDS``: "The Bahamas, Belize, … and Mexico— (1) shall be deemed to have
+    been so designated …" says what neither piece says alone (the lead-in is not quotable by
+    itself, and the items lack their subject)."""
+    out = []
+    for i, (start, end) in enumerate(spans):
+        out.append((start, end))
+        lead_in = text[start:end].strip()
+        if not (LEAD_IN.search(lead_in) and len(WORD.findall(lead_in)) < LONG_LEAD_IN):
+            continue
+        joined_end = None
+        for item_start, item_end in spans[i + 1:]:
+            if not ITEM_LABEL.match(text, item_start):
+                break
+            if joined_end and len(WORD.findall(text[start:item_end])) > LIST_WORDS:
+                break
+            joined_end = item_end
+        if joined_end:
+            out.append((start, joined_end))
+    return out
 
 
 def _cut_by_chunk_end(sentence: str, at_end: bool) -> bool:
