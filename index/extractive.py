@@ -24,9 +24,11 @@ from index.features import (
     QuestionForm,
     add_relative,
     counted_words,
+    meets_question,
     sentence_features,
     terms,
 )
+from index.kinds import dates_its_contents
 from index.language import is_spanish
 from index.multilingual import on_minilm_scale
 from index.passages import PRIMER_LABEL, Hit, Passage, link_share
@@ -181,6 +183,9 @@ class ExtractiveAnswerer:
             leads = [c for c in candidates if c.features[COUNTED]]
         if not leads:
             return no_evidence(hits, _no_figure(form))
+        leads = [c for c in leads if meets_question(form, c.text, _context(c))]
+        if not leads:
+            return no_evidence(hits, _unmet(form))
         chosen = self._choose(candidates, leads,
                               MAX_SENTENCES_BROAD if form.broad else MAX_SENTENCES,
                               cross_lingual=cross_lingual)
@@ -233,8 +238,11 @@ class ExtractiveAnswerer:
             text = hit.passage.text
             heading = hit.passage.section
             first = True
-            for start, end in _with_lists(text, list(sentences(text))):
+            spans = _with_lists(text, list(sentences(text)))
+            for at, (start, end) in enumerate(spans):
                 piece = text[start:end]
+                if _table_header(piece, text[slice(*spans[at + 1])] if at + 1 < len(spans) else ""):
+                    continue  # column names, not a statement
                 if HEADING.match(piece):
                     heading = HEADING.sub("", piece)
                 elif BOLD_HEADING.match(piece):
@@ -359,6 +367,16 @@ def _with_lists(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]
     return out
 
 
+def _table_header(piece: str, following: str) -> bool:
+    """A table row over the rule row ("| Report | Period | Finding |" above "|---|---|---|")."""
+    return piece.lstrip().startswith("|") and _table_rule(following)
+
+
+def _table_rule(piece: str) -> bool:
+    stripped = piece.strip()
+    return bool(stripped) and set(stripped) <= set("|-: ")
+
+
 def _cut_by_chunk_end(sentence: str, at_end: bool) -> bool:
     """A sentence the chunk boundary cut short ("… Massachusetts (No."): the splitter took an
     abbreviation for a full stop. The rest is in the next chunk; this piece reads as a fragment."""
@@ -373,7 +391,7 @@ def _quotable(sentence: str) -> bool:
     short lead-in of a list whose items follow ("… is amended—", "… convictions including").
     A long lead-in says something itself ("Within 6 months …, a report that contains:")."""
     stripped = sentence.strip()
-    if stripped.startswith("#") or set(stripped) <= set("|-: ") or CAPTION.match(stripped):
+    if stripped.startswith("#") or _table_rule(stripped) or CAPTION.match(stripped):
         return False
     words = len(WORD.findall(stripped.lower()))
     if LEAD_IN.search(stripped) and words < LONG_LEAD_IN:
@@ -402,6 +420,19 @@ def _opens_inside_parentheses(sentence: str) -> bool:
         if depth < 0:
             return at > 4
     return False
+
+
+def _context(candidate: Candidate) -> str:
+    passage = candidate.passage
+    dated = passage.date[:4] if dates_its_contents(passage.kind) else ""
+    return f"{candidate.heading} {passage.section} {passage.title} {dated}"
+
+
+def _unmet(form: QuestionForm) -> str:
+    if form.years:
+        named = " or ".join(str(y) for y in sorted(form.years))
+        return f"No sentence of the closest passages is about {named}."
+    return "No sentence of the closest passages names the person asked about."
 
 
 def _no_figure(form: QuestionForm) -> str:

@@ -70,6 +70,10 @@ ASKS_TIME = re.compile(r"^\W*(?:when|cuándo)\b|\b(?:what|which) (?:date|year|mo
                        r"\bby when\b|\bdeadline|\bdue\b|\btimeline\b|\bchronolog", re.I)
 ASKS_PERSON = re.compile(r"^\W*(?:who|quién)\b|\bwhich (?:judge|justice|senator|official|"
                          r"member|person|people)", re.I)
+# "Which judges …", "which senators …": a question for named people, answered by a sentence that
+# names one ("who" is not: an agency or a country answers it as well).
+ASKS_NAMED_PERSON = re.compile(r"\bwhich (?:judge|justice|senator|representative|lawmaker|"
+                               r"official|person|people)s?\b", re.I)
 ASKS_REASON = re.compile(r"^\W*(?:why|por qué)\b|\breasons?\b|\bgrounds\b|\brationale\b", re.I)
 ASKS_DEFINITION = re.compile(r"^\W*what (?:is|are|was|were) (?:the |an? )?[^?]{1,40}\??$|"
                              r"\bdefin|\bmean\b|\bmeaning\b|^\W*qué (?:es|son)\b", re.I)
@@ -96,6 +100,17 @@ COUNT_BACK = 3  # … or before it ("attorneys general from seven states")
 PHRASE_BREAK = re.compile(r"[,;:()]|\b(?:and|or|but|while|which)\b", re.I)
 PLURAL = re.compile(r"[a-z]{2}(?<!s|u|i)s$")
 DURATION = re.compile(r"\b\d+\s+(?:years?|months?|weeks?|days?|hours?)\b", re.I)
+# A person's name as texts write it when they name who did something: a title before a surname
+# ("Judge Saylor", "Justices Thomas and Jackson", "Sen. Padilla"), or given name, initial and
+# surname. ("Justice Department" is an agency.)
+PERSON = re.compile(r"\b(?:(?:Chief )?(?:Judges?|Justices?)|Senators?|Sen\.|Rep\.|Representatives?|"
+                    r"Mr\.|Ms\.|Mrs\.|Dr\.|Secretary|President|Governor|Attorney General)\s+"
+                    r"(?!Department\b)[A-Z][^\W\d_]+|\b[A-Z][a-z]+\s+[A-Z]\.\s+[A-Z][a-z]+")
+YEAR = re.compile(r"(?<![\w-])(?:19|20)\d\d(?![\w-])")
+# "2009–2014", "2014 to 2018", "2009-14": every year between counts as mentioned.
+YEAR_RANGE = re.compile(r"(?<![\w-])((?:19|20)\d\d)\s?(?:[-–—]|to|through|until)\s?"
+                        r"((?:19|20)?\d\d)(?![\w-])|"
+                        r"\bbetween ((?:19|20)\d\d) and ((?:19|20)\d\d)\b")
 DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|"
                   r"November|December)\b|\b(?:19|20)\d\d\b|\bwithin \d+|\bnot later than\b")
 NAME = re.compile(r"\b[A-Z][a-z]+\s+(?:[A-Z]\.\s+)?[A-Z][a-z]+")
@@ -154,6 +169,8 @@ class QuestionForm:
     reason: bool
     definition: bool
     counted: tuple[str, ...] = ()  # stems of what "how many" counts
+    years: frozenset[int] = frozenset()  # the years it names: it asks about that time
+    named_person: bool = False  # "which judges …"
 
     @classmethod
     def of(cls, question: str) -> QuestionForm:
@@ -166,6 +183,8 @@ class QuestionForm:
             bool(ASKS_REASON.search(question)),
             bool(ASKS_DEFINITION.search(question.strip())),
             _counted(question),
+            frozenset(years_named(question)),
+            bool(ASKS_NAMED_PERSON.search(question)),
         )
 
     @property
@@ -232,6 +251,27 @@ def gives_asked_quantity(form: QuestionForm, sentence: str, heading: str = "") -
         if {_stem(w) for w in after + before} & set(form.counted):
             return True
     return False
+
+
+def years_named(text: str) -> set[int]:
+    """The years a text mentions, with every year inside a range it gives."""
+    years = {int(y) for y in YEAR.findall(text)}
+    for match in YEAR_RANGE.finditer(text):
+        first, last = match.group(1, 2) if match.group(1) else match.group(3, 4)
+        start = int(first)
+        end = int(last) if len(last) == 4 else start // 100 * 100 + int(last)
+        if start < end <= start + 50:
+            years.update(range(start, end + 1))
+    return years
+
+
+def meets_question(form: QuestionForm, sentence: str, context: str) -> bool:
+    """What a question's own words demand of its answer, beyond a figure: a question that names a
+    year asks about that year, so its answer, or the section, title or date of the answer's
+    document (``context``), mentions it; "which judges" is answered by a sentence naming one."""
+    if form.years and not form.years & years_named(f"{sentence} {context}"):
+        return False
+    return not form.named_person or bool(PERSON.search(sentence))
 
 
 def _weighted_share(wanted: Iterable[str], present: set[str], stats: CorpusStats) -> float:

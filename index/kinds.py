@@ -27,3 +27,12 @@ def label(kind: str) -> str:
 
 def needs_attribution(kind: str) -> bool:
     return kind not in PRIMARY
+
+
+# Summaries written after the events they cover: their date says when they were written, not
+# when anything in them happened.
+RETROSPECTIVE = {"editorial", "reference"}
+
+
+def dates_its_contents(kind: str) -> bool:
+    return kind not in RETROSPECTIVE

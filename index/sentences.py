@@ -80,7 +80,8 @@ def units(text: str) -> Iterator[tuple[int, int]]:
 def sentences(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence of ``text``."""
     for unit_start, unit_end in units(text):
-        if HEADING.match(text, unit_start):  # "#### 2. Short title" is one piece
+        # "#### 2. Short title" is one piece. (Sliced: "^" never matches at a ``pos`` > 0.)
+        if HEADING.match(text[unit_start:unit_end]):
             yield unit_start, unit_end
             continue
         begin = unit_start

@@ -240,3 +240,42 @@ def test_a_paragraph_wholly_in_bold_is_a_heading_not_a_quote():
     lane = next(t for t in quoted if "scanning lanes" in t)
     assert quoted[lane] == "Widen the inspection of southbound freight"
     assert any("bold opening sentence" in t for t in quoted)
+
+
+def test_a_question_about_a_year_is_answered_only_from_passages_about_that_time(casefile):
+    # The study's count covers 2015 to 2019: a year inside that range is answered by it,
+    # a year no passage is about is refused instead of answered with another time's figure.
+    inside = casefile.ask("How many seized firearms did the office trace in 2017?")
+    assert inside.status == "answered"
+    assert "12,345" in inside.answer
+    outside = casefile.ask("How many seized firearms did the office trace in 2008?")
+    assert outside.status == "no_evidence"
+    assert "about 2008" in outside.answer
+
+
+def test_a_question_for_named_people_needs_a_sentence_that_names_one(casefile):
+    from index.features import QuestionForm, meets_question
+
+    form = QuestionForm.of("Which judges ruled on the pangolin appeal?")
+    assert meets_question(form, "Judges Roe and Doe of the Fixture Circuit ruled on it.", "")
+    assert not meets_question(form, "The Justice Department announced a new policy.", "")
+    # The fixture ruling names a court, no judge: nothing answers "which judges".
+    answer = casefile.ask("Which judges ruled on the pangolin appeal?")
+    assert answer.status == "no_evidence"
+    assert "names the person" in answer.answer
+
+
+def test_a_table_header_row_is_never_quoted():
+    from index.extractive import ExtractiveAnswerer
+    from index.features import CorpusStats
+    from index.passages import Hit, Passage
+
+    row = "| Trace study | 2015–2019 | 61 percent of the traced rifles came from border dealers |"
+    text = f"| Study | Period | Finding reported by the office |\n|---|---|---|\n{row}"
+    passage = Passage(node_id="fx:v:0", doc_id="fx", source_file="fx", title="A primer",
+                      publisher="", kind="reference", date="", url="", page=None,
+                      section="", start_char=0, end_char=len(text), text=text, score=1.0)
+    answerer = ExtractiveAnswerer(lambda: CorpusStats(0, {}))
+    hit = Hit(passage, dense=0.6, keyword=1.0, fused=1.0)
+    found = [c.text for c in answerer.candidates("What period did the trace study cover?", [hit])]
+    assert found == [row]

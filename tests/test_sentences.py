@@ -24,6 +24,11 @@ def test_offsets_point_into_the_text_and_wrapped_lines_join():
     assert got[2] == "H.R. 9001 says so."  # "U.S." and "H.R." are not sentence ends
 
 
+def test_a_numbered_heading_inside_the_text_is_one_piece_too():
+    text = "Short title\nThis Act may be cited as the Example Act.\n#### 3. Ban on rail cars\nText."
+    assert "#### 3. Ban on rail cars" in pieces(text)
+
+
 def test_clauses_and_table_rows_are_their_own_pieces():
     got = pieces(TEXT)
     assert "**(1)**\nfirst clause;" in got
