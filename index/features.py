@@ -95,6 +95,7 @@ ASKS_MONEY = re.compile(r"\bhow much (?:money\b|\w+(?: \w+){0,5}? (?:pay|paid|aw
 MONEY = re.compile(r"[$€£]\s?\d|\b(?:dollars?|pesos?|USD|MXN)\b", re.I)
 SHARE = re.compile(r"%|\bpercent|\b(?:half|third|quarter|fifth|majority|most)\b|"
                    r"\d[\d,]* of (?:the |all )?\d", re.I)
+LIST_ROW = re.compile(r"^\s*(?:[-*+•]\s|\||\d{1,3}[.)]\s)")
 COUNT_WINDOW = 4  # words after a figure that may name what it counts
 COUNT_BACK = 3  # … or before it ("attorneys general from seven states")
 PHRASE_BREAK = re.compile(r"[,;:()]|\b(?:and|or|but|while|which)\b", re.I)
@@ -241,8 +242,10 @@ def gives_asked_quantity(form: QuestionForm, sentence: str, heading: str = "") -
     figures = [m for m in FIGURE.finditer(sentence) if m.group() not in asked_numbers]
     if not form.counted or not figures:
         return bool(figures)
-    # A list of figures under a heading that names what they count ("Guns trafficked: …").
-    if {_stem(w) for w in WORD.findall(heading)} & set(form.counted):
+    # A list of figures under a heading that names what they count ("Guns trafficked: …"); only
+    # a list's item or a table's row: a provision under "(b) Inclusion of certain rifles" that
+    # gives a deadline in months counts no rifles.
+    if LIST_ROW.match(sentence) and {_stem(w) for w in WORD.findall(heading)} & set(form.counted):
         return True
     for figure in figures:
         after = WORD.findall(sentence[figure.end():])[:COUNT_WINDOW]
