@@ -39,7 +39,7 @@ from index.sentences import ABBREVIATION, BOLD_HEADING, CAPTION, HEADING, senten
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
-PASSAGES_READ = 6
+PASSAGES_READ = 8
 MAX_SENTENCES = 2
 MAX_SENTENCES_BROAD = 4  # why / overview / compare questions get a fuller answer
 # A follower must be this likely in its own right and this close to the lead's probability.
