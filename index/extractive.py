@@ -47,6 +47,7 @@ FOLLOWER_FLOOR = 0.35
 FOLLOWER_RATIO = 0.6
 MIN_WORDS = 7
 COUNTED = FEATURES.index("quantity_counted")
+FRAGMENTARY = FEATURES.index("fragment")
 HONORIFIC = re.compile(r"\b(?:Mr|Ms|Mrs)\.\s")
 # A bill's short title answers "what is it called", nothing else.
 SHORT_TITLE = re.compile(r"\bmay be cited as\b", re.I)
@@ -70,10 +71,12 @@ ITEM_LABEL = re.compile(r"(?:\*\*)?\(\w{1,4}\)(?:\*\*)?\s")
 LIST_WORDS = 60  # a lead-in quoted with its items: at most this long, but with one item always
 LEAD_IN = re.compile(r"(?:[:—–]|\b(?:including|includes|include|the following|as follows|such as))"
                      r"[\s*]*$", re.I)
+OPEN_DASH = re.compile(r"[—–][\s*]*$")
 # "[FR Doc. 2025-02873 Filed 2-19-25; 8:45 am]", "[Applause.]": a note about the document, in
 # brackets from end to end, never a statement of it.
 BRACKETED_NOTE = re.compile(r"^\[[^\[\]]*\]\.?$")
 MARKDOWN = [
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])"), r"\1"),  # "\(i\)" is how Markdown writes "(i)"
     (re.compile(r"^#{1,6}\s*"), ""),
     (re.compile(r"\*\*|`"), ""),
     (re.compile(r"^\s*[-*+]\s+"), ""),
@@ -186,6 +189,9 @@ class ExtractiveAnswerer:
         leads = [c for c in leads if meets_question(form, c.text, _context(c))]
         if not leads:
             return no_evidence(hits, _unmet(form))
+        # "(B) includes a felony …" runs on from a lead-in it does not quote: it may follow the
+        # answer, not open it, while a sentence that stands alone is there to lead.
+        leads = [c for c in leads if not c.features[FRAGMENTARY]] or leads
         chosen = self._choose(candidates, leads,
                               MAX_SENTENCES_BROAD if form.broad else MAX_SENTENCES,
                               cross_lingual=cross_lingual)
@@ -396,6 +402,9 @@ def _quotable(sentence: str) -> bool:
     words = len(WORD.findall(stripped.lower()))
     if LEAD_IN.search(stripped) and words < LONG_LEAD_IN:
         return False
+    if OPEN_DASH.search(stripped):
+        return False  # "… knowing that such other person—": the sentence goes on in its items
+
     if CROSS_REFERENCE.search(stripped) or BOILERPLATE.search(stripped):
         return False
     if BRACKETED_NOTE.match(stripped):

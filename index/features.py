@@ -123,7 +123,8 @@ DEFINES = re.compile(r"\bmeans\b|\bhas the meaning\b|\bis defined as\b|\brefers 
 BROAD = re.compile(r"\b(?:describe|explain|overview|summar\w+|what happened|history|timeline|"
                    r"chronolog\w+|compare|comparison|differ\w*|versus|vs\.?|how has|how did|"
                    r"what (?:are|were) the (?:main|key)|arguments?|positions?|sides?)\b", re.I)
-FRAGMENT = re.compile(r"^(?:\(\w{1,4}\)\s*)*[a-z]")
+# Item labels may be bold ("**(B)**") or escaped Markdown ("\\(i\\)" for "(i)").
+FRAGMENT = re.compile(r"^(?:\\?\(\w{1,4}\\?\)|\*\*|\s+)*[a-z]")
 
 FEATURES = (
     "sentence_cosine",  # question vs sentence, MiniLM

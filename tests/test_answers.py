@@ -200,6 +200,10 @@ def test_pointers_sponsor_lists_and_cut_sentences_are_never_quoted():
                          "Ring (also known as DR).")
     assert _quotable("(3) the term “courier” means any person paid to carry goods across.")
     assert _quotable("The bureau (ATF) traced 12,345 firearms seized between 2015 and 2019.")
+    # A long lead-in that ends on a dash stops mid-sentence: its items finish it.
+    assert not _quotable("It shall be unlawful for any person to knowingly sell a fixture crate to "
+                         "any other person, knowing or having reasonable cause to believe that "
+                         "such other person—")
     # The chunk ended on an abbreviation's full stop, or mid-sentence: the piece is cut.
     assert _cut_by_chunk_end("The suit was filed in the District Court (No.", at_end=True)
     assert _cut_by_chunk_end("The suit was filed in the District Court and then", at_end=True)
@@ -279,3 +283,14 @@ def test_a_table_header_row_is_never_quoted():
     hit = Hit(passage, dense=0.6, keyword=1.0, fused=1.0)
     found = [c.text for c in answerer.candidates("What period did the trace study cover?", [hit])]
     assert found == [row]
+
+
+def test_an_item_running_on_from_its_lead_in_never_opens_an_answer():
+    from index.extractive import plain
+    from index.features import FRAGMENT
+
+    # Bold or escaped item labels do not hide that the text after them starts mid-sentence.
+    assert FRAGMENT.match("(B)**\nprovides for the registration of crates")
+    assert FRAGMENT.match("\\(i\\) the authority granted by law")
+    assert not FRAGMENT.match("(2) The office shall report each year.")
+    assert plain("\\(i\\) the **authority** granted") == "(i) the authority granted"
