@@ -52,7 +52,7 @@ HONORIFIC = re.compile(r"\b(?:Mr|Ms|Mrs)\.\s")
 # A bill's short title answers "what is it called", nothing else.
 SHORT_TITLE = re.compile(r"\bmay be cited as\b", re.I)
 # "the term X has the meaning given that term in section 545": a pointer, never an answer.
-CROSS_REFERENCE = re.compile(r"\bhas the meaning given\b", re.I)
+CROSS_REFERENCE = re.compile(r"\b(?:has|have) the meanings? (?:given|provided)\b", re.I)
 # The closing clauses every executive order and many bills carry: true of all, an answer to none.
 BOILERPLATE = re.compile(r"\bnot intended to, and does not, create any right\b|"
                          r"\bshall be implemented consistent with applicable law\b|"

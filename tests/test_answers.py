@@ -191,6 +191,8 @@ def test_pointers_sponsor_lists_and_cut_sentences_are_never_quoted():
 
     assert not _quotable("In this section, the term “port” has the meaning given that term in "
                          "section 12 of the Fixture Code.")
+    assert not _quotable("(1) The terms crate and courier have the meanings provided the terms, "
+                         "respectively, in section 12 of the Fixture Code.")
     assert not _quotable("Ms. Quill (for herself, Mr. Ambrose, and Mrs. Tern) introduced the bill.")
     assert _quotable("The office traced 12,345 firearms seized between 2015 and 2019.")
     # Pieces of a sentence: a short item running on from its list's lead-in, and the tail of
