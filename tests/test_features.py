@@ -22,8 +22,10 @@ from index.features import QuestionForm, gives_asked_quantity
         ("What share of the rifles were imported?", "Some 3,000 rifles were imported.", False),
         ("How much did the company pay to settle?", "It paid $12 million in 2020.", True),
         ("How much did the company pay to settle?", "Over half a million guns a year.", False),
-        # under a heading that names what a list of figures counts
-        ("How many rifles cross each year?", "About 90,000 a year, by one estimate.", True),
+        # an item of a list under a heading that names what its figures count; prose under
+        # such a heading counts something else ("12 months after …")
+        ("How many rifles cross each year?", "- About 90,000 a year, by one estimate.", True),
+        ("How many rifles cross each year?", "It takes effect 12 months after enactment.", False),
     ],
 )
 def test_gives_asked_quantity(question, sentence, gives):
