@@ -191,8 +191,8 @@ def test_pointers_sponsor_lists_and_cut_sentences_are_never_quoted():
 
     assert not _quotable("In this section, the term “port” has the meaning given that term in "
                          "section 12 of the Fixture Code.")
-    assert not _quotable("(1) The terms crate and courier have the meanings provided the terms, "
-                         "respectively, in section 12 of the Fixture Code.")
+    assert not _quotable("(1) Crate and courier have the meanings provided for both words "
+                         "by section 12 of the Fixture Code.")
     assert not _quotable("Ms. Quill (for herself, Mr. Ambrose, and Mrs. Tern) introduced the bill.")
     assert _quotable("The office traced 12,345 firearms seized between 2015 and 2019.")
     # Pieces of a sentence: a short item running on from its list's lead-in, and the tail of
@@ -203,9 +203,8 @@ def test_pointers_sponsor_lists_and_cut_sentences_are_never_quoted():
     assert _quotable("(3) the term “courier” means any person paid to carry goods across.")
     assert _quotable("The bureau (ATF) traced 12,345 firearms seized between 2015 and 2019.")
     # A long lead-in that ends on a dash stops mid-sentence: its items finish it.
-    assert not _quotable("It shall be unlawful for any person to knowingly sell a fixture crate to "
-                         "any other person, knowing or having reasonable cause to believe that "
-                         "such other person—")
+    assert not _quotable("No courier may hand a sealed fixture crate to a stranger at the "
+                         "depot if the courier suspects that the stranger plans to—")
     # The chunk ended on an abbreviation's full stop, or mid-sentence: the piece is cut.
     assert _cut_by_chunk_end("The suit was filed in the District Court (No.", at_end=True)
     assert _cut_by_chunk_end("The suit was filed in the District Court and then", at_end=True)
