@@ -157,6 +157,13 @@ FEATURES = (
 # from one question to the next.
 SUPPORT = ("sentence_cosine", "passage_cosine", "sentence_idf_overlap", "passage_idf_missing",
            "rarest_missing", "passage_rank", "quantity_unmet")
+# The direction each support feature may push: closer and more of the question's words is more
+# support, missing words and an unmet quantity less. Correlated features otherwise take weights
+# of the wrong sign that fit the training questions and nothing else (a rare word the passage
+# lacks raised support).
+SUPPORT_SIGNS = {"sentence_cosine": 1, "passage_cosine": 1, "sentence_idf_overlap": 1,
+                 "passage_idf_missing": -1, "rarest_missing": -1, "passage_rank": 1,
+                 "quantity_unmet": -1}
 RELATIVE = {"sentence_cosine_gap": "sentence_cosine",
             "sentence_idf_overlap_gap": "sentence_idf_overlap"}
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from index.eval import collapse_spaces
-from index.features import FEATURES, SUPPORT
+from index.features import FEATURES, SUPPORT, SUPPORT_SIGNS
 from index.ranker import DEFAULT_MODEL, Logistic, SentenceRanker
 from index.settings import PROJECT_ROOT, load_settings
 
@@ -139,10 +139,23 @@ def _logistic(examples: list[Example], columns: list[int]) -> Logistic:
                     tuple(map(float, scales)))
 
 
+def _signed_logistic(examples: list[Example], names: tuple[str, ...]) -> Logistic:
+    """A logistic regression whose weights keep the signs SUPPORT_SIGNS gives: a feature whose
+    weight comes out the wrong way is left out and the rest refitted."""
+    kept = list(names)
+    while True:
+        model = _logistic(examples, [FEATURES.index(n) for n in kept])
+        wrong = [(SUPPORT_SIGNS[n] * model.weights[FEATURES.index(n)], n) for n in kept
+                 if SUPPORT_SIGNS[n] * model.weights[FEATURES.index(n)] < 0]
+        if not wrong:
+            return model
+        kept.remove(min(wrong)[1])
+
+
 def fit(examples: list[Example]) -> SentenceRanker:
     every = list(range(len(FEATURES)))
-    support = [FEATURES.index(name) for name in SUPPORT]
-    ranker = SentenceRanker(FEATURES, _logistic(examples, every), _logistic(examples, support),
+    support = _signed_logistic(examples, SUPPORT)
+    ranker = SentenceRanker(FEATURES, _logistic(examples, every), support,
                             abstain_below=0.0,
                             trained_on=tuple(sorted({e.file for e in examples})))
     return replace(ranker, abstain_below=calibrate(ranker, examples),

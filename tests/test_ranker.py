@@ -77,6 +77,20 @@ def test_fit_learns_the_informative_feature_and_calibrates_the_threshold():
     assert calibrate(ranker, examples) == pytest.approx(ranker.abstain_below)
 
 
+def test_support_weights_keep_their_sign_or_the_feature_is_left_out():
+    # Training data where a missing rare word goes with the answer: the support model must not
+    # learn that missing words mean support.
+    rng = np.random.default_rng(3)
+    informative = FEATURES.index("sentence_cosine")
+    examples = [_synthetic(rng, informative, answerable=i % 5 != 0) for i in range(60)]
+    missing = FEATURES.index("rarest_missing")
+    for example in examples:
+        example.features[:, missing] = example.labels + 0.1 * rng.random(len(example.labels))
+    weights = dict(zip(FEATURES, fit(examples).support.weights))
+    assert weights["rarest_missing"] == 0.0
+    assert weights["sentence_cosine"] > 0
+
+
 def test_model_file_round_trips_and_refuses_other_features(tmp_path):
     ranker = SentenceRanker.load(DEFAULT_MODEL)
     copy = tmp_path / "ranker.json"
