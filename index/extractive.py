@@ -244,10 +244,9 @@ class ExtractiveAnswerer:
             text = hit.passage.text
             heading = hit.passage.section
             first = True
-            spans = _with_lists(text, list(sentences(text)))
-            for at, (start, end) in enumerate(spans):
+            for start, end in _with_lists(text, list(sentences(text))):
                 piece = text[start:end]
-                if _table_header(piece, text[slice(*spans[at + 1])] if at + 1 < len(spans) else ""):
+                if _table_header(text, start, end):
                     continue  # column names, not a statement
                 if HEADING.match(piece):
                     heading = HEADING.sub("", piece)
@@ -373,9 +372,10 @@ def _with_lists(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]
     return out
 
 
-def _table_header(piece: str, following: str) -> bool:
+def _table_header(text: str, start: int, end: int) -> bool:
     """A table row over the rule row ("| Report | Period | Finding |" above "|---|---|---|")."""
-    return piece.lstrip().startswith("|") and _table_rule(following)
+    next_line = text[end:].lstrip("\n").partition("\n")[0]
+    return text[start:end].lstrip().startswith("|") and _table_rule(next_line)
 
 
 def _table_rule(piece: str) -> bool:
@@ -404,7 +404,6 @@ def _quotable(sentence: str) -> bool:
         return False
     if OPEN_DASH.search(stripped):
         return False  # "… knowing that such other person—": the sentence goes on in its items
-
     if CROSS_REFERENCE.search(stripped) or BOILERPLATE.search(stripped):
         return False
     if BRACKETED_NOTE.match(stripped):

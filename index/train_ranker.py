@@ -145,11 +145,11 @@ def _signed_logistic(examples: list[Example], names: tuple[str, ...]) -> Logisti
     kept = list(names)
     while True:
         model = _logistic(examples, [FEATURES.index(n) for n in kept])
-        wrong = [(SUPPORT_SIGNS[n] * model.weights[FEATURES.index(n)], n) for n in kept
-                 if SUPPORT_SIGNS[n] * model.weights[FEATURES.index(n)] < 0]
-        if not wrong:
+        signed = {n: SUPPORT_SIGNS[n] * model.weights[FEATURES.index(n)] for n in kept}
+        worst = min(signed, key=signed.__getitem__)
+        if signed[worst] >= 0:
             return model
-        kept.remove(min(wrong)[1])
+        kept.remove(worst)
 
 
 def fit(examples: list[Example]) -> SentenceRanker:
