@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 PASSAGES_READ = 8
 MAX_SENTENCES = 2
 MAX_SENTENCES_BROAD = 4  # why / overview / compare questions get a fuller answer
+# … drawn from several sources where they bear on it: a broad answer quotes at most this many
+# sentences of one document while another document offers a sentence above the floor.
+PER_DOCUMENT_BROAD = 2
 # A follower must be this likely in its own right and this close to the lead's probability.
 FOLLOWER_FLOOR = 0.35
 FOLLOWER_RATIO = 0.6
@@ -194,6 +197,7 @@ class ExtractiveAnswerer:
         leads = [c for c in leads if not c.features[FRAGMENTARY]] or leads
         chosen = self._choose(candidates, leads,
                               MAX_SENTENCES_BROAD if form.broad else MAX_SENTENCES,
+                              per_document=PER_DOCUMENT_BROAD if form.broad else None,
                               cross_lingual=cross_lingual)
         if not chosen:
             return no_evidence(hits, self._why_not(form, hits))
@@ -252,8 +256,13 @@ class ExtractiveAnswerer:
                     heading = HEADING.sub("", piece)
                 elif BOLD_HEADING.match(piece):
                     heading = plain(piece)
-                elif _quotable(piece) and not _cut_by_chunk_end(piece, end == len(text)) and (
-                        form.asks_name or not SHORT_TITLE.search(piece)):
+                else:
+                    if _cut_by_chunk_end(piece, end == len(text)):
+                        end = start + _last_whole_clause(piece)  # or 0: nothing to quote
+                        piece = text[start:end]
+                    if not (piece and _quotable(piece) and (
+                            form.asks_name or not SHORT_TITLE.search(piece))):
+                        continue
                     out.append(Candidate(rank, hit.passage, start, end, piece, heading,
                                          hit.named, first))
                     first = False
@@ -291,9 +300,11 @@ class ExtractiveAnswerer:
         candidates: list[Candidate],
         leads: list[Candidate],
         limit: int,
+        per_document: int | None = None,
         cross_lingual: bool = False,
     ) -> list[Candidate]:
-        """The lead (the likeliest of ``leads``) and the followers that score close to it."""
+        """The lead (the likeliest of ``leads``) and the followers that score close to it, at
+        most ``per_document`` from one document when others have some above the floor."""
         ranked = sorted(candidates, key=lambda c: -c.probability)
         if not ranked:
             return []
@@ -306,10 +317,14 @@ class ExtractiveAnswerer:
         floor = max(FOLLOWER_FLOOR, FOLLOWER_RATIO * lead.probability)
         chosen = [lead]
         seen = [terms(lead.text)]
-        for candidate in ranked:
-            if len(chosen) == limit or candidate.probability < floor:
+        above = [c for c in ranked if c.probability >= floor and c is not lead]
+        documents = {c.passage.doc_id for c in above} | {lead.passage.doc_id}
+        capped = per_document is not None and len(documents) > 1
+        for candidate in above:
+            if len(chosen) == limit:
                 break
-            if candidate is lead:
+            if capped and sum(c.passage.doc_id == candidate.passage.doc_id
+                              for c in chosen) >= per_document:
                 continue
             words = terms(candidate.text)
             if any(_jaccard(words, other) > 0.6 for other in seen):
@@ -390,6 +405,26 @@ def _cut_by_chunk_end(sentence: str, at_end: bool) -> bool:
         return False
     last = sentence.rstrip().split()[-1] if sentence.strip() else ""
     return bool(ABBREVIATION.search(last)) or not re.search(r"[.!?\"”’)\]|:;]$", last)
+
+
+# A line break inside a piece that does not wrap running prose (the line before it ends on a
+# capitalised word or a bracket: a notice number, a title): the piece is several lines run
+# together by the splitter, not one sentence, and no clause of it stands alone.
+UNWRAPPED_BREAK = re.compile(r"(?:\b[A-Z][\w’'-]*|[\])])[ \t]*\n")
+
+
+def _last_whole_clause(sentence: str) -> int:
+    """Where a long sentence that the chunk's end cut short can stop: after its last whole
+    clause ("The term … means a civil action … by a third party," of a definition whose
+    exceptions follow in the next chunk). 0 when too little would be left, or when the cut
+    fell on an abbreviation ("… (No.") or the piece runs lines together: no sentence at all."""
+    last = sentence.rstrip().split()[-1] if sentence.strip() else ""
+    if ABBREVIATION.search(last) or UNWRAPPED_BREAK.search(sentence.strip()):
+        return 0
+    clause_end = max(sentence.rfind(", "), sentence.rfind("; "))
+    if clause_end < 0 or len(WORD.findall(sentence[:clause_end])) < LONG_LEAD_IN:
+        return 0
+    return clause_end + 1
 
 
 def _quotable(sentence: str) -> bool:

@@ -75,7 +75,8 @@ ASKS_PERSON = re.compile(r"^\W*(?:who|quién)\b|\bwhich (?:judge|justice|senator
 ASKS_NAMED_PERSON = re.compile(r"\bwhich (?:judge|justice|senator|representative|lawmaker|"
                                r"official|person|people)s?\b", re.I)
 ASKS_REASON = re.compile(r"^\W*(?:why|por qué)\b|\breasons?\b|\bgrounds\b|\brationale\b", re.I)
-ASKS_DEFINITION = re.compile(r"^\W*what (?:is|are|was|were) (?:the |an? )?[^?]{1,40}\??$|"
+ASKS_DEFINITION = re.compile(r"^\W*what (?:is|are|was|were) (?:the |an? )?"
+                             r"(?:[^?]{1,40}\??$|['‘\"“])|"  # short, or a quoted term
                              r"\bdefin|\bmean\b|\bmeaning\b|^\W*qué (?:es|son)\b", re.I)
 # A figure: not a year, nor part of an identifier ("GAO-09-709", "1:21-cv", "§ 922").
 FIGURE = re.compile(r"(?<![§\w.:/-])(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?\b(?!\))(?![:/-]\w)|"
@@ -117,6 +118,12 @@ DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|Septe
 NAME = re.compile(r"\b[A-Z][a-z]+\s+(?:[A-Z]\.\s+)?[A-Z][a-z]+")
 CAUSE = re.compile(r"\b(?:because|due to|in order to|so that|given that|reasons?|grounds|"
                    r"rationale|purposes?|as a result|therefore|thus|since|finding|found)\b", re.I)
+# What a definition question asks to be defined: a quoted term, else the words after "what is"
+# up to where the question goes on to say where or why ("… under the 2005 law").
+QUOTED = re.compile(r"['‘\"“]([^'’\"”]{3,80})['’\"”]")
+DEFINED_SUBJECT = re.compile(r"^\W*what (?:is|are|was|were|does|do) (?:the |an? )?(.+?)"
+                             r"(?:\s+(?:under|in|of the|that|which|according|for|mean)\b.*)?\??$",
+                             re.I)
 DEFINES = re.compile(r"\bmeans\b|\bhas the meaning\b|\bis defined as\b|\brefers to\b|"
                      r"\b(?:is|are) (?:an?|the) [a-z]+", re.I)
 # Why/overview/timeline/compare questions: answered with several sentences.
@@ -146,7 +153,7 @@ FEATURES = (
     "time_match",
     "person_match",
     "reason_match",
-    "definition_match",  # "what is X" and the sentence defines something
+    "definition_match",  # "what is X" and the sentence defines X ("X means …", "X is a …")
     "stray_definition",  # the sentence defines something the question did not ask about
     # Relative to the best candidate of the same question: levels vary between questions.
     "sentence_cosine_gap",
@@ -180,6 +187,7 @@ class QuestionForm:
     counted: tuple[str, ...] = ()  # stems of what "how many" counts
     years: frozenset[int] = frozenset()  # the years it names: it asks about that time
     named_person: bool = False  # "which judges …"
+    subject: frozenset[str] = frozenset()  # what a definition question asks to be defined
 
     @classmethod
     def of(cls, question: str) -> QuestionForm:
@@ -194,6 +202,7 @@ class QuestionForm:
             _counted(question),
             frozenset(years_named(question)),
             bool(ASKS_NAMED_PERSON.search(question)),
+            _defined_subject(question),
         )
 
     @property
@@ -206,6 +215,26 @@ class QuestionForm:
         """Why/overview-style questions want several sentences, not one fact."""
         return self.reason or bool(BROAD.search(self.text))
 
+
+
+def _defined_subject(question: str) -> frozenset[str]:
+    if not ASKS_DEFINITION.search(question.strip()):
+        return frozenset()
+    quoted = QUOTED.search(question)
+    if quoted:
+        return frozenset(terms(quoted.group(1)))
+    match = DEFINED_SUBJECT.match(question.strip())
+    return frozenset(terms(match.group(1))) if match else frozenset()
+
+
+def defines_subject(form: QuestionForm, sentence: str) -> bool:
+    """The sentence defines what the question asks about: "The term 'X' means …", "X is a …"
+    (the asked words before the defining verb), not some other term of the same statute."""
+    if not form.subject:
+        return False
+    text = re.sub(r"\*\*|`|\\", "", sentence)  # bold and escapes would hide "means"
+    match = DEFINES.search(text)
+    return bool(match) and form.subject <= terms(text[: match.start()])
 
 
 def _stem(word: str) -> str:
@@ -315,7 +344,6 @@ def sentence_features(
     plain_asked = asked - title_terms
     overlap = len(plain_asked & said) / len(plain_asked) if plain_asked else 0.0
     missing = [stats.idf(t) for t in asked if t not in context]
-    defines = bool(DEFINES.search(sentence))
     words = len(WORD.findall(sentence))
     return [
         sentence_cosine,
@@ -337,7 +365,7 @@ def sentence_features(
         float(form.time and bool(DATE.search(sentence))),
         float(form.person and bool(NAME.search(sentence))),
         float(form.reason and bool(CAUSE.search(sentence))),
-        float(form.definition and defines),
+        float(defines_subject(form, sentence)),
         float(not form.definition and bool(re.search(r"\bmeans\b|\bmay be cited as\b",
                                                       sentence))),
     ]

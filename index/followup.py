@@ -13,14 +13,20 @@ REFERS_BACK = re.compile(
     r"(?: version| bill)?|the companion)\b",
     re.IGNORECASE,
 )
+# Words that only make sense after an earlier question, however long the follow-up is: "does
+# the Senate version give a different deadline for the first one?"
+POINTS_BACK = re.compile(r"\b(?:the (?:senate|house|other|companion|same) (?:version|bill|one)|"
+                         r"the (?:first|second|last|latter|former) one|that one|the latter|"
+                         r"the former)\b", re.IGNORECASE)
+SHORT_FOLLOW_UP = 8  # content words: a longer question with a bare "it" usually stands alone
 CONTENT_WORD = re.compile(r"[A-Za-z0-9§.]{4,}")
 
 
 def is_follow_up(question: str) -> bool:
     words = CONTENT_WORD.findall(question)
-    if FOLLOW_UP_START.search(question.strip()):
+    if FOLLOW_UP_START.search(question.strip()) or POINTS_BACK.search(question):
         return True
-    return len(words) <= 5 and bool(REFERS_BACK.search(question))
+    return len(words) <= SHORT_FOLLOW_UP and bool(REFERS_BACK.search(question))
 
 
 def with_context(question: str, history: list[str]) -> str:

@@ -295,3 +295,84 @@ def test_an_item_running_on_from_its_lead_in_never_opens_an_answer():
     assert FRAGMENT.match("\\(i\\) the authority granted by law")
     assert not FRAGMENT.match("(2) The office shall report each year.")
     assert plain("\\(i\\) the **authority** granted") == "(i) the authority granted"
+
+
+def _passage(text: str, doc_id: str = "fx", title: str = "A statute") -> object:
+    from index.passages import Passage
+
+    return Passage(node_id=f"{doc_id}:v:0", doc_id=doc_id, source_file=doc_id, title=title,
+                   publisher="", kind="statute", date="", url="", page=None, section="",
+                   start_char=0, end_char=len(text), text=text, score=1.0)
+
+
+def test_a_definition_the_chunk_end_cut_is_quoted_to_its_last_whole_clause():
+    from index.extractive import ExtractiveAnswerer
+    from index.features import CorpusStats
+    from index.passages import Hit
+
+    text = ("(4) Crate courier\n\nThe term “crate courier” means a person who carries a sealed "
+            "fixture crate across the southern line for a fee paid by the sender, whether "
+            "or not the person knows what the crate holds, but does not include")
+    answerer = ExtractiveAnswerer(lambda: CorpusStats(0, {}))
+    hit = Hit(_passage(text), dense=0.6, keyword=1.0, fused=1.0)
+    found = [c.text for c in answerer.candidates("What is a crate courier?", [hit])]
+    assert found == [text[text.index("The term"): text.index(", but does not") + 1]]
+    # A piece that runs a notice number and a title into a sentence is no sentence: not quoted.
+    runs_on = ("[Notice: 77]\nDesignation of the Harbor Group and the Delta Ring\nActing under "
+               "the authority of the Fixture Code, I have determined that the Harbor Group, "
+               "the Delta Ring, and their agents pose a risk to the depot, and")
+    hit = Hit(_passage(runs_on), dense=0.6, keyword=1.0, fused=1.0)
+    assert answerer.candidates("Who was designated under the Fixture Code?", [hit]) == []
+
+
+def test_a_definition_question_knows_which_term_it_asks_about():
+    from index.features import QuestionForm, defines_subject
+
+    form = QuestionForm.of("What is a 'crate courier' under the fixture code?")
+    assert form.definition and form.subject == {"crate", "courier"}
+    assert defines_subject(form, "The term **“crate courier”** means a person who carries crates.")
+    # Another term of the same statute, or the term used without being defined: no.
+    assert not defines_subject(form, "The term “sender” means the person who pays a crate courier.")
+    assert not defines_subject(form, "A crate courier may not be paid in cash.")
+    assert defines_subject(QuestionForm.of("What is Operation Lantern?"),
+                           "Operation Lantern is a joint effort of the two fixture agencies.")
+    assert not QuestionForm.of("What did the agency announce in its lawsuit?").subject
+
+
+def test_a_broad_answer_draws_on_more_than_one_source():
+    from index.extractive import ExtractiveAnswerer
+
+    class Scored:
+        def __init__(self, doc: str, p: float, text: str) -> None:
+            self.passage, self.probability, self.text = _passage(text, doc), p, text
+            self.hit_rank, self.start, self.features = 0, 0, []
+
+    one = [Scored("a", 0.9 - i / 100, f"Sentence {w} of the first source.")
+           for i, w in enumerate(["alpha", "beta", "gamma", "delta"])]
+    other = Scored("b", 0.6, "The second source tells another part of the story.")
+    answerer = ExtractiveAnswerer(lambda: None, ranker=_AlwaysSupported())
+    broad = answerer._choose([*one, other], one, limit=4, per_document=2)
+    assert [c.passage.doc_id for c in broad].count("a") == 2 and other in broad
+    narrow = answerer._choose([*one, other], one, limit=4)
+    assert other not in narrow
+
+
+class _AlwaysSupported:
+    abstain_below = 0.0
+
+    def best_support(self, _features) -> float:
+        return 1.0
+
+
+def test_a_follow_up_is_known_by_what_it_points_back_to_not_only_by_its_length():
+    from index.followup import is_follow_up, with_context
+
+    earlier = ["Which reports would the crate courier bill require each year?"]
+    long_one = "Does the House version set a shorter deadline for the first of those reports?"
+    assert is_follow_up(long_one)
+    assert with_context(long_one, earlier).startswith(earlier[0])
+    assert is_follow_up("When was it passed, and by whom?")
+    # A question that stands on its own is searched as asked, though it says "their".
+    alone = "What did the fixture agencies write in their annual report about crate seizures?"
+    assert not is_follow_up(alone)
+    assert with_context(alone, earlier) == alone
