@@ -51,6 +51,7 @@ FOLLOWER_RATIO = 0.6
 MIN_WORDS = 7
 COUNTED = FEATURES.index("quantity_counted")
 FRAGMENTARY = FEATURES.index("fragment")
+STRAY_DEFINITION = FEATURES.index("stray_definition")
 HONORIFIC = re.compile(r"\b(?:Mr|Ms|Mrs)\.\s")
 # A bill's short title answers "what is it called", nothing else.
 SHORT_TITLE = re.compile(r"\bmay be cited as\b", re.I)
@@ -78,6 +79,10 @@ OPEN_DASH = re.compile(r"[—–][\s*]*$")
 # "[FR Doc. 2025-02873 Filed 2-19-25; 8:45 am]", "[Applause.]": a note about the document, in
 # brackets from end to end, never a statement of it.
 BRACKETED_NOTE = re.compile(r"^\[[^\[\]]*\]\.?$")
+# A paragraph wholly in italics is the document's note about itself ("*Secondary summary
+# written for this corpus … Check the primary reports before citing.*") or a label
+# ("*Attorneys General:*"): never quoted as what the document says.
+ITALIC_NOTE = re.compile(r"(?m)^\*(?![*\s])[^\n]*[^*\s\\]\*[ \t]*$")
 MARKDOWN = [
     (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])"), r"\1"),  # "\(i\)" is how Markdown writes "(i)"
     (re.compile(r"^#{1,6}\s*"), ""),
@@ -195,6 +200,9 @@ class ExtractiveAnswerer:
         # "(B) includes a felony …" runs on from a lead-in it does not quote: it may follow the
         # answer, not open it, while a sentence that stands alone is there to lead.
         leads = [c for c in leads if not c.features[FRAGMENTARY]] or leads
+        # Nor does a definition of a term the question never uses (in its own language).
+        if not cross_lingual:
+            leads = [c for c in leads if not c.features[STRAY_DEFINITION]] or leads
         chosen = self._choose(candidates, leads,
                               MAX_SENTENCES_BROAD if form.broad else MAX_SENTENCES,
                               per_document=PER_DOCUMENT_BROAD if form.broad else None,
@@ -248,10 +256,13 @@ class ExtractiveAnswerer:
             text = hit.passage.text
             heading = hit.passage.section
             first = True
+            notes = [m.span() for m in ITALIC_NOTE.finditer(text)]
             for start, end in _with_lists(text, list(sentences(text))):
                 piece = text[start:end]
                 if _table_header(text, start, end):
                     continue  # column names, not a statement
+                if any(a <= start and end <= b for a, b in notes):
+                    continue  # a note about the document, not a statement of it
                 if HEADING.match(piece):
                     heading = HEADING.sub("", piece)
                 elif BOLD_HEADING.match(piece):
@@ -304,7 +315,8 @@ class ExtractiveAnswerer:
         cross_lingual: bool = False,
     ) -> list[Candidate]:
         """The lead (the likeliest of ``leads``) and the followers that score close to it, at
-        most ``per_document`` from one document when others have some above the floor."""
+        most ``per_document`` from one document when others have some above the floor; never
+        a definition of a term the question does not use."""
         ranked = sorted(candidates, key=lambda c: -c.probability)
         if not ranked:
             return []
@@ -317,7 +329,8 @@ class ExtractiveAnswerer:
         floor = max(FOLLOWER_FLOOR, FOLLOWER_RATIO * lead.probability)
         chosen = [lead]
         seen = [terms(lead.text)]
-        above = [c for c in ranked if c.probability >= floor and c is not lead]
+        above = [c for c in ranked if c.probability >= floor and c is not lead
+                 and (cross_lingual or not c.features[STRAY_DEFINITION])]
         documents = {c.passage.doc_id for c in above} | {lead.passage.doc_id}
         capped = per_document is not None and len(documents) > 1
         for candidate in above:

@@ -154,7 +154,7 @@ FEATURES = (
     "person_match",
     "reason_match",
     "definition_match",  # "what is X" and the sentence defines X ("X means …", "X is a …")
-    "stray_definition",  # the sentence defines something the question did not ask about
+    "stray_definition",  # the sentence defines a term the question does not use
     # Relative to the best candidate of the same question: levels vary between questions.
     "sentence_cosine_gap",
     "sentence_idf_overlap_gap",
@@ -235,6 +235,19 @@ def defines_subject(form: QuestionForm, sentence: str) -> bool:
     text = re.sub(r"\*\*|`|\\", "", sentence)  # bold and escapes would hide "means"
     match = DEFINES.search(text)
     return bool(match) and form.subject <= terms(text[: match.start()])
+
+
+# "The term “covered country” means …", "(3) Crate courier The term crate courier means …"
+TERM_DEFINED = re.compile(r"\bterms?\s+[“\"']?(.{2,80}?)[”\"']?\s+"
+                          r"(?:means|has the meaning|includes)\b", re.S)
+
+
+def defines_another_term(form: QuestionForm, sentence: str) -> bool:
+    """A statute's definition of a term the question never uses ("the term appropriate
+    congressional committees means …" for a question about what a bill would do): the
+    definition answers nothing asked."""
+    match = TERM_DEFINED.search(re.sub(r"\*\*|\\", "", sentence))
+    return bool(match) and not (terms(match.group(1)) & form.terms)
 
 
 def _stem(word: str) -> str:
@@ -366,8 +379,7 @@ def sentence_features(
         float(form.person and bool(NAME.search(sentence))),
         float(form.reason and bool(CAUSE.search(sentence))),
         float(defines_subject(form, sentence)),
-        float(not form.definition and bool(re.search(r"\bmeans\b|\bmay be cited as\b",
-                                                      sentence))),
+        float(defines_another_term(form, sentence)),
     ]
 
 

@@ -305,24 +305,28 @@ def _passage(text: str, doc_id: str = "fx", title: str = "A statute") -> object:
                    start_char=0, end_char=len(text), text=text, score=1.0)
 
 
-def test_a_definition_the_chunk_end_cut_is_quoted_to_its_last_whole_clause():
+def _quoted_from(text: str, question: str) -> list[str]:
+    """The candidate sentences the answerer finds in one passage holding ``text``."""
     from index.extractive import ExtractiveAnswerer
     from index.features import CorpusStats
     from index.passages import Hit
 
+    answerer = ExtractiveAnswerer(lambda: CorpusStats(0, {}))
+    hit = Hit(_passage(text), dense=0.6, keyword=1.0, fused=1.0)
+    return [c.text for c in answerer.candidates(question, [hit])]
+
+
+def test_a_definition_the_chunk_end_cut_is_quoted_to_its_last_whole_clause():
     text = ("(4) Crate courier\n\nThe term “crate courier” means a person who carries a sealed "
             "fixture crate across the southern line for a fee paid by the sender, whether "
             "or not the person knows what the crate holds, but does not include")
-    answerer = ExtractiveAnswerer(lambda: CorpusStats(0, {}))
-    hit = Hit(_passage(text), dense=0.6, keyword=1.0, fused=1.0)
-    found = [c.text for c in answerer.candidates("What is a crate courier?", [hit])]
-    assert found == [text[text.index("The term"): text.index(", but does not") + 1]]
+    definition = text[text.index("The term"): text.index(", but does not") + 1]
+    assert _quoted_from(text, "What is a crate courier?") == [definition]
     # A piece that runs a notice number and a title into a sentence is no sentence: not quoted.
     runs_on = ("[Notice: 77]\nDesignation of the Harbor Group and the Delta Ring\nActing under "
                "the authority of the Fixture Code, I have determined that the Harbor Group, "
                "the Delta Ring, and their agents pose a risk to the depot, and")
-    hit = Hit(_passage(runs_on), dense=0.6, keyword=1.0, fused=1.0)
-    assert answerer.candidates("Who was designated under the Fixture Code?", [hit]) == []
+    assert _quoted_from(runs_on, "Who was designated under the Fixture Code?") == []
 
 
 def test_a_definition_question_knows_which_term_it_asks_about():
@@ -337,15 +341,23 @@ def test_a_definition_question_knows_which_term_it_asks_about():
     assert defines_subject(QuestionForm.of("What is Operation Lantern?"),
                            "Operation Lantern is a joint effort of the two fixture agencies.")
     assert not QuestionForm.of("What did the agency announce in its lawsuit?").subject
+    # A definition of a term the question never uses answers nothing it asks.
+    from index.features import defines_another_term
+
+    about_the_bill = QuestionForm.of("What would the crate courier bill change at the depot?")
+    assert defines_another_term(about_the_bill, "The term “sender” means the person who pays.")
+    assert not defines_another_term(about_the_bill, "The term “depot” means a crate store.")
+    assert not defines_another_term(about_the_bill, "The bill closes the depot at night.")
 
 
 def test_a_broad_answer_draws_on_more_than_one_source():
     from index.extractive import ExtractiveAnswerer
+    from index.features import FEATURES
 
     class Scored:
         def __init__(self, doc: str, p: float, text: str) -> None:
             self.passage, self.probability, self.text = _passage(text, doc), p, text
-            self.hit_rank, self.start, self.features = 0, 0, []
+            self.hit_rank, self.start, self.features = 0, 0, [0.0] * len(FEATURES)
 
     one = [Scored("a", 0.9 - i / 100, f"Sentence {w} of the first source.")
            for i, w in enumerate(["alpha", "beta", "gamma", "delta"])]
@@ -376,3 +388,10 @@ def test_a_follow_up_is_known_by_what_it_points_back_to_not_only_by_its_length()
     alone = "What did the fixture agencies write in their annual report about crate seizures?"
     assert not is_follow_up(alone)
     assert with_context(alone, earlier) == alone
+
+
+def test_a_paragraph_in_italics_is_a_note_about_the_document_never_quoted():
+    text = ("*A summary we wrote for testing; it is no court record. Read the filings "
+            "themselves before relying on any detail in it.*\n\n"
+            "The fixture court dismissed the crate courier suit in the spring of that year.")
+    assert _quoted_from(text, "What did the court do with the suit?") == [text.split("\n\n")[1]]

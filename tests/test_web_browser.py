@@ -336,6 +336,8 @@ def test_phone_width_answer_sources_and_viewer_in_order(browser, web_url):
         assert not overflows_sideways(page)
         assert not scrolls_inside(page, "#cf-chat")
         jump = last_bot(page).locator("a.cf-jump")
+        # The side panel renders after the chat message: count its cards once they are there.
+        expect(page.locator("#cf-sources .cf-card").first).to_be_visible()
         n = page.locator("#cf-sources .cf-card").count()
         expect(jump).to_have_text(f"Sources ({n}) ↓")
         jump.tap()
