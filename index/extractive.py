@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from index.answers import AnswerSentence, Citation, Composed, no_evidence
+from index.domain import BILL_NUMBER, PRIMER_LABEL, companion_key, dates_its_contents
 from index.embedding import embed_model, query_embedding
 from index.features import (
     FEATURES,
@@ -28,12 +29,10 @@ from index.features import (
     sentence_features,
     terms,
 )
-from index.kinds import dates_its_contents
 from index.language import is_spanish
 from index.multilingual import on_minilm_scale
-from index.passages import PRIMER_LABEL, Hit, Passage, link_share
+from index.passages import Hit, Passage, link_share
 from index.ranker import SentenceRanker, default_ranker
-from index.retrieval import companion_key
 from index.sentences import ABBREVIATION, BOLD_HEADING, CAPTION, HEADING, sentences
 
 if TYPE_CHECKING:
@@ -551,7 +550,6 @@ def _differing_figures(chosen: list[Candidate], numbers: dict[str, int]) -> list
     return []
 
 
-BILL_NUMBER = re.compile(r"^((?:H\.\s?R\.|S\.)\s*\d+)")
 
 
 def _companion_notes(cited: list[Passage], retrieved: list[Passage]) -> list[str]:

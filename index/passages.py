@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from index.kinds import label, needs_attribution
+from index.domain import is_primer, label, needs_attribution
 
 if TYPE_CHECKING:
     from llama_index.core.schema import NodeWithScore
@@ -24,16 +24,6 @@ def link_share(text: str) -> float:
 
 def is_link_list(text: str) -> bool:
     return link_share(text) > LINK_LIST
-
-
-# The project's own editorial primers: labelled as such, so quoting one never reads as the
-# assistant quoting itself ("According to Casefile …").
-PRIMER_LABEL = "Casefile primer — editorial summary"
-PRIMER_KINDS = {"reference", "editorial"}
-
-
-def is_primer(kind: str, publisher: str | None) -> bool:
-    return kind in PRIMER_KINDS and (publisher or "").strip().casefold().startswith("casefile")
 
 
 @dataclass

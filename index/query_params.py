@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from index.answers import CasefileError
-from index.kinds import LABELS, label
+from index.domain import LABELS, label
 from index.passages import Passage
 
 DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")

@@ -360,9 +360,3 @@ def _to_metadata_filters(filters: SearchFilters):
     return MetadataFilters(filters=parts, condition=FilterCondition.AND)
 
 
-COMPANION_TITLE = re.compile(r"^(?:H\.\s?R\.|S\.)\s*\d+\s*[—-]\s*")
-
-
-def companion_key(record_title: str) -> str:
-    """Bills that share a short title after their number are House/Senate companions."""
-    return COMPANION_TITLE.sub("", record_title).strip().lower()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index.web.layout import EXAMPLES
+from index.domain import EXAMPLES
 from index.web.suggestions import looks_complete, suggest
 
 CURATED = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"

@@ -3,7 +3,7 @@ the document in the tab's source viewer."""
 
 from __future__ import annotations
 
-from index.kinds import label
+from index.domain import label
 from index.store import DocumentRecord
 from index.web.html import PRIMER_LABEL, badge, esc, is_primer, link
 

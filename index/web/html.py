@@ -15,7 +15,7 @@ import html
 import re
 from urllib.parse import urlsplit
 
-from index.passages import PRIMER_LABEL, is_primer
+from index.domain import PRIMER_LABEL, is_primer
 
 TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;"})
 # ASCII punctuation Markdown (marked/GFM) gives meaning to; `<>&"'` are handled by html.escape.

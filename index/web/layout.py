@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import gradio as gr
 from gradio.events import Dependency
 
+from index.domain import EXAMPLES
 from index.service import Casefile
 from index.store import DocumentRecord
 from index.web import cards, corpus
@@ -25,15 +26,6 @@ log = logging.getLogger("casefile.web")
 CONCURRENCY = 16
 QUEUE_SIZE = 256
 
-# Each checked by asking the curated corpus: a full, cited sentence that answers it
-# (tests/test_web_examples.py asks them again).
-EXAMPLES = [
-    "What did Mexico allege the gun companies did?",
-    "Why did the First Circuit let Mexico's lawsuit go ahead?",
-    "What did the Supreme Court decide in Smith & Wesson v. Mexico?",
-    "What share of guns recovered in Mexico come from the United States?",
-    "What penalty does 18 U.S.C. 933 set for firearms trafficking?",
-]
 
 HEADER = (
     "<h1>Casefile</h1><p>Cited answers about Mexico’s lawsuit against U.S. gun makers and arms "

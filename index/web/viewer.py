@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.kinds import label
+from index.domain import label
 from index.store import DocumentRecord
 from index.web import spans
 from index.web.chat import Conversation
