@@ -550,8 +550,6 @@ def _differing_figures(chosen: list[Candidate], numbers: dict[str, int]) -> list
     return []
 
 
-
-
 def _companion_notes(cited: list[Passage], retrieved: list[Passage]) -> list[str]:
     """Name House/Senate companions when one of them is cited and the other was found."""
     notes = []
