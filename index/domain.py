@@ -46,14 +46,13 @@ def dates_its_contents(kind: str) -> bool:
     return kind not in RETROSPECTIVE
 
 
-# The project's own editorial primers: labelled as such, so quoting one never reads as the
-# assistant quoting itself ("According to Casefile …").
+# The project's own editorial primers (summaries, published by Casefile): labelled as such, so
+# quoting one never reads as the assistant quoting itself ("According to Casefile …").
 PRIMER_LABEL = "Casefile primer — editorial summary"
-PRIMER_KINDS = {"reference", "editorial"}
 
 
 def is_primer(kind: str, publisher: str | None) -> bool:
-    return kind in PRIMER_KINDS and (publisher or "").strip().casefold().startswith("casefile")
+    return kind in RETROSPECTIVE and (publisher or "").strip().casefold().startswith("casefile")
 
 
 # A bill's title opens with its number ("H.R. 6736 — ARMAS Act of 2025"); companions in the two

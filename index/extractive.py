@@ -415,8 +415,14 @@ def _cut_by_chunk_end(sentence: str, at_end: bool) -> bool:
     abbreviation for a full stop. The rest is in the next chunk; this piece reads as a fragment."""
     if not at_end:
         return False
-    last = sentence.rstrip().split()[-1] if sentence.strip() else ""
-    return bool(ABBREVIATION.search(last)) or not re.search(r"[.!?\"”’)\]|:;]$", last)
+    return _ends_on_abbreviation(sentence) or not re.search(r"[.!?\"”’)\]|:;]$",
+                                                            sentence.rstrip())
+
+
+def _ends_on_abbreviation(sentence: str) -> bool:
+    """ "… the District Court (No.": the splitter took the abbreviation's stop for a full stop."""
+    words = sentence.split()
+    return bool(words) and bool(ABBREVIATION.search(words[-1]))
 
 
 # A line break inside a piece that does not wrap running prose (the line before it ends on a
@@ -430,8 +436,7 @@ def _last_whole_clause(sentence: str) -> int:
     clause ("The term … means a civil action … by a third party," of a definition whose
     exceptions follow in the next chunk). 0 when too little would be left, or when the cut
     fell on an abbreviation ("… (No.") or the piece runs lines together: no sentence at all."""
-    last = sentence.rstrip().split()[-1] if sentence.strip() else ""
-    if ABBREVIATION.search(last) or UNWRAPPED_BREAK.search(sentence.strip()):
+    if _ends_on_abbreviation(sentence) or UNWRAPPED_BREAK.search(sentence.strip()):
         return 0
     clause_end = max(sentence.rfind(", "), sentence.rfind("; "))
     if clause_end < 0 or len(WORD.findall(sentence[:clause_end])) < LONG_LEAD_IN:

@@ -227,12 +227,17 @@ def _defined_subject(question: str) -> frozenset[str]:
     return frozenset(terms(match.group(1))) if match else frozenset()
 
 
+def _unmarked(sentence: str) -> str:
+    """Bold markers and Markdown escapes removed: they would hide "means" or a defined term."""
+    return re.sub(r"\*\*|`|\\", "", sentence)
+
+
 def defines_subject(form: QuestionForm, sentence: str) -> bool:
     """The sentence defines what the question asks about: "The term 'X' means …", "X is a …"
     (the asked words before the defining verb), not some other term of the same statute."""
     if not form.subject:
         return False
-    text = re.sub(r"\*\*|`|\\", "", sentence)  # bold and escapes would hide "means"
+    text = _unmarked(sentence)
     match = DEFINES.search(text)
     return bool(match) and form.subject <= terms(text[: match.start()])
 
@@ -246,7 +251,7 @@ def defines_another_term(form: QuestionForm, sentence: str) -> bool:
     """A statute's definition of a term the question never uses ("the term appropriate
     congressional committees means …" for a question about what a bill would do): the
     definition answers nothing asked."""
-    match = TERM_DEFINED.search(re.sub(r"\*\*|\\", "", sentence))
+    match = TERM_DEFINED.search(_unmarked(sentence))
     return bool(match) and not (terms(match.group(1)) & form.terms)
 
 
