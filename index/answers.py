@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from index.followup import Query
 from index.passages import Hit, Passage
 
 Status = Literal["answered", "no_evidence"]
@@ -159,4 +160,4 @@ def no_evidence(hits: list[Hit], reason: str) -> Composed:
 
 
 class Answerer(Protocol):
-    def compose(self, question: str, hits: list[Hit]) -> Composed: ...
+    def compose(self, query: Query, hits: list[Hit]) -> Composed: ...

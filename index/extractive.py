@@ -29,6 +29,7 @@ from index.features import (
     sentence_features,
     terms,
 )
+from index.followup import Query
 from index.language import is_spanish
 from index.multilingual import on_minilm_scale
 from index.passages import Hit, Passage, link_share
@@ -175,19 +176,19 @@ class ExtractiveAnswerer:
             self._ranker = default_ranker()
         return self._ranker
 
-    def compose(self, question: str, hits: list[Hit]) -> Composed:
+    def compose(self, query: Query, hits: list[Hit]) -> Composed:
         if not hits:
             return no_evidence(hits, "Nothing in the corpus matches this question.")
-        form = QuestionForm.of(question)
-        if self._closeness(question, hits) < self.ranker.dense_floor:
+        form = QuestionForm.of(query.text, query.context)
+        if self._closeness(query.search_text, hits) < self.ranker.dense_floor:
             return no_evidence(hits, self._why_not(form, hits))
-        candidates = self.candidates(question, hits)
+        candidates = self.candidates(query, hits)
         for candidate in candidates:
             candidate.probability = self.ranker.probability(candidate.features)
         # A quantity question is answered by a figure for what it counts, or not at all: the
         # closest passages often hold other figures about the same subject.
         # (Not across languages: a Spanish question names its counted thing in Spanish.)
-        cross_lingual = is_spanish(question)
+        cross_lingual = is_spanish(query.text)
         leads = candidates
         if form.quantity and not cross_lingual:
             leads = [c for c in candidates if c.features[COUNTED]]
@@ -245,10 +246,10 @@ class ExtractiveAnswerer:
 
     # -- finding sentences -----------------------------------------------------------------
 
-    def candidates(self, question: str, hits: list[Hit]) -> list[Candidate]:
+    def candidates(self, query: Query, hits: list[Hit]) -> list[Candidate]:
         """Every quotable sentence of the first passages, with its feature vector (the ranker's
         training data is made by this same method)."""
-        form = QuestionForm.of(question)
+        form = QuestionForm.of(query.text, query.context)
         read = hits[:PASSAGES_READ]
         out: list[Candidate] = []
         for rank, hit in enumerate(read):
@@ -279,7 +280,7 @@ class ExtractiveAnswerer:
         if not out:
             return out
         stats = self._stats()
-        similarity = _Similarity(question, hits)
+        similarity = _Similarity(query.search_text, hits)
         cosines = similarity.of_texts([plain(c.text) for c in out])
         topics = similarity.of_texts([c.heading or c.passage.title for c in out])
         best_keyword = max((h.keyword for h in read), default=0.0) or 1.0
@@ -444,6 +445,10 @@ def _last_whole_clause(sentence: str) -> int:
     return clause_end + 1
 
 
+# A sentence that ends in a question mark, behind closing quotes, brackets or emphasis.
+ASKS = re.compile(r"\?[\s\"'”’)*_]*$")
+
+
 def _quotable(sentence: str) -> bool:
     """Prose worth quoting: not a heading or caption, a table rule, a list of links, or the
     short lead-in of a list whose items follow ("… is amended—", "… convictions including").
@@ -466,6 +471,8 @@ def _quotable(sentence: str) -> bool:
         return False
     if _opens_inside_parentheses(stripped):
         return False  # "Los Zetas); Cartel del Golfo …": the splitter cut inside a parenthesis
+    if ASKS.search(stripped):
+        return False  # a question the text asks ("First question: where are …?") answers none
     if link_share(stripped) > 0.3 or len(HONORIFIC.findall(stripped)) >= 2:
         return False  # a list of links, or of a bill's sponsors ("Mr. …, Ms. …")
     # Shorter lines are signatures, captions and titles rather than statements.

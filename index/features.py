@@ -91,8 +91,10 @@ COUNTED_AFTER = re.compile(r"\bhow (?:many|much)\s+(.*)", re.I | re.S)
 ASKS_SHARE = re.compile(r"\bwhat (?:share|percent\w*|proportion|fraction)\b", re.I)
 ASKS_AMOUNT = re.compile(r"\bhow much\b", re.I)
 # "How much did they pay / were they awarded": a sum of money answers it, no other figure.
-ASKS_MONEY = re.compile(r"\bhow much (?:money\b|\w+(?: \w+){0,5}? (?:pay|paid|award\w*|cost\w*|"
-                        r"spen[dt]\w*|fined?|settle\w*|receive\w*|budget\w*|fund\w*)\b)", re.I)
+# (Its words may be names with "&" or "." in them: "did Smith & Wesson pay".)
+ASKS_MONEY = re.compile(r"\bhow much (?:money\b|[\w&.'’-]+(?: [\w&.'’-]+){0,5}? "
+                        r"(?:pay|paid|award\w*|cost\w*|spen[dt]\w*|fined?|settle\w*|receive\w*|"
+                        r"budget\w*|fund\w*)\b)", re.I)
 MONEY = re.compile(r"[$€£]\s?\d|\b(?:dollars?|pesos?|USD|MXN)\b", re.I)
 SHARE = re.compile(r"%|\bpercent|\b(?:half|third|quarter|fifth|majority|most)\b|"
                    r"\d[\d,]* of (?:the |all )?\d", re.I)
@@ -190,17 +192,21 @@ class QuestionForm:
     subject: frozenset[str] = frozenset()  # what a definition question asks to be defined
 
     @classmethod
-    def of(cls, question: str) -> QuestionForm:
+    def of(cls, question: str, context: str = "") -> QuestionForm:
+        """The form of ``question``; ``context`` is the earlier question a follow-up leans on:
+        its words say what the follow-up is about, never what kind of answer it wants ("Who
+        sponsored the bill?" then "And when was it introduced?" asks for a date)."""
+        about = f"{context} {question}" if context else question
         return cls(
             question,
-            frozenset(terms(question)),
+            frozenset(terms(about)),
             bool(ASKS_QUANTITY.search(question)),
             bool(ASKS_TIME.search(question)),
             bool(ASKS_PERSON.search(question)),
             bool(ASKS_REASON.search(question)),
             bool(ASKS_DEFINITION.search(question.strip())),
             _counted(question),
-            frozenset(years_named(question)),
+            frozenset(years_named(about)),
             bool(ASKS_NAMED_PERSON.search(question)),
             _defined_subject(question),
         )
@@ -249,10 +255,14 @@ TERM_DEFINED = re.compile(r"\bterms?\s+[“\"']?(.{2,80}?)[”\"']?\s+"
 
 def defines_another_term(form: QuestionForm, sentence: str) -> bool:
     """A statute's definition of a term the question never uses ("the term appropriate
-    congressional committees means …" for a question about what a bill would do): the
-    definition answers nothing asked."""
+    congressional committees means …" for a question about what a bill would do), or, for a
+    definition question, of any term but the one asked ("covered munition" for "previously
+    covered item"): the definition answers nothing asked."""
     match = TERM_DEFINED.search(_unmarked(sentence))
-    return bool(match) and not (terms(match.group(1)) & form.terms)
+    if not match:
+        return False
+    defined = terms(match.group(1))
+    return not form.subject <= defined if form.subject else not defined & form.terms
 
 
 def _stem(word: str) -> str:

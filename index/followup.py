@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 FOLLOW_UP_START = re.compile(
     r"^(and|also|what about|how about|and what about|same for|what of|y |¿y |then|so)\b",
@@ -34,3 +35,27 @@ def with_context(question: str, history: list[str]) -> str:
     if history and is_follow_up(question):
         return f"{history[-1]} {question}"
     return question
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as the pipeline sees it: the user's own words, and the standalone text that is
+    searched (a follow-up with the question it leans on). What kind of answer is wanted (a date,
+    a figure, a reason) is read from the user's words; what it is about, from both."""
+
+    text: str
+    search_text: str
+    history: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def of(cls, question: str, history: list[str] | tuple[str, ...] = ()) -> Query:
+        return cls(question, with_context(question, list(history)), tuple(history))
+
+    @property
+    def context(self) -> str:
+        """The earlier question a follow-up leans on ("" for a question that stands alone)."""
+        return self.search_text[: -len(self.text)].strip() if self.follow_up else ""
+
+    @property
+    def follow_up(self) -> bool:
+        return self.search_text != self.text

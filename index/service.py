@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from index.answers import Answer, Answerer, EmptyIndex, InvalidQuestion, no_evidence
+from index.followup import Query
 from index.language import is_spanish
 from index.passages import Hit
 from index.query_params import DEFAULT_K, parse_k
@@ -71,16 +72,14 @@ class Casefile:
                 f"The index at the {self.settings.chroma_label} is empty: run `python -m ingest` "
                 "first (or start the app, which ingests the corpus when the store is empty)."
             )
-        from index.followup import with_context
-
-        search_query = with_context(question, history or [])
+        query = Query.of(question, history or [])
         with self._store_errors():
-            hits = self._search(search_query, k, filters)
+            hits = self._search(query.search_text, k, filters)
         retrieved_at = time.perf_counter()
         if hits:
             streaming = getattr(self.answerer, "compose_streaming", None)
-            composed = (streaming(search_query, hits, on_token) if on_token and streaming
-                        else self.answerer.compose(search_query, hits))
+            composed = (streaming(query, hits, on_token) if on_token and streaming
+                        else self.answerer.compose(query, hits))
         else:
             composed = no_evidence(hits, "Nothing in the corpus matches this question.")
         done = time.perf_counter()
@@ -103,7 +102,7 @@ class Casefile:
                 "answer": (done - retrieved_at) * 1000,
                 "total": (done - started) * 1000,
             },
-            search_query=search_query,
+            search_query=query.search_text,
             backend=composed.backend,
             sentences=composed.sentences,
         )

@@ -70,7 +70,7 @@ def holds_evidence(sentence: str, spans: list[str]) -> bool:
 
 
 def collect(paths: list[Path]) -> list[Example]:
-    from index.followup import with_context
+    from index.followup import Query
     from index.service import Casefile
 
     casefile = Casefile(load_settings())
@@ -84,8 +84,8 @@ def collect(paths: list[Path]) -> list[Example]:
             item.setdefault("answerable", False)  # our own negatives say only "question"
             item.setdefault("expected", [])
             item.setdefault("evidence", [])
-            query = with_context(item["question"], item.get("history") or [])
-            hits = casefile.retriever.search(query, k=RETRIEVED)
+            query = Query.of(item["question"], item.get("history") or [])
+            hits = casefile.retriever.search(query.search_text, k=RETRIEVED)
             candidates = answerer.candidates(query, hits)
             expected = set(item["expected"])
             spans = item["evidence"]

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from index.answers import InvalidQuestion
+from index.followup import Query
 from index.retrieval import SearchFilters
 
 PENALTY_QUESTION = "How long can someone be imprisoned for an unlawful cross-border transfer?"
@@ -238,7 +239,7 @@ def test_a_paragraph_wholly_in_bold_is_a_heading_not_a_quote():
                       publisher="", kind="government-report", date="", url="", page=None,
                       section="", start_char=0, end_char=len(text), text=text, score=1.0)
     answerer = ExtractiveAnswerer(lambda: CorpusStats(0, {}))
-    found = answerer.candidates("What will the agency add at crossings?",
+    found = answerer.candidates(Query.of("What will the agency add at crossings?"),
                                 [Hit(passage, dense=0.6, keyword=1.0, fused=1.0)])
     quoted = {c.text: c.heading for c in found}
     assert not any(t.startswith("**Widen") for t in quoted)
@@ -282,7 +283,8 @@ def test_a_table_header_row_is_never_quoted():
                       section="", start_char=0, end_char=len(text), text=text, score=1.0)
     answerer = ExtractiveAnswerer(lambda: CorpusStats(0, {}))
     hit = Hit(passage, dense=0.6, keyword=1.0, fused=1.0)
-    found = [c.text for c in answerer.candidates("What period did the trace study cover?", [hit])]
+    question = Query.of("What period did the trace study cover?")
+    found = [c.text for c in answerer.candidates(question, [hit])]
     assert found == [row]
 
 
@@ -313,7 +315,7 @@ def _quoted_from(text: str, question: str) -> list[str]:
 
     answerer = ExtractiveAnswerer(lambda: CorpusStats(0, {}))
     hit = Hit(_passage(text), dense=0.6, keyword=1.0, fused=1.0)
-    return [c.text for c in answerer.candidates(question, [hit])]
+    return [c.text for c in answerer.candidates(Query.of(question), [hit])]
 
 
 def test_a_definition_the_chunk_end_cut_is_quoted_to_its_last_whole_clause():

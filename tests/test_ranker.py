@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from index.features import FEATURES, CorpusStats, QuestionForm, terms
+from index.followup import Query
 from index.ranker import DEFAULT_MODEL, SentenceRanker
 from index.train_ranker import Example, calibrate, fit, holds_evidence, supports
 
@@ -112,7 +113,7 @@ def test_shipped_model_is_small_and_says_what_it_was_trained_on():
 def test_answer_leads_with_the_sentence_the_ranker_likes_best(casefile):
     question = "How many firearms did the office trace?"
     hits = casefile.retriever.search(question)
-    candidates = casefile.answerer.candidates(question, hits)
+    candidates = casefile.answerer.candidates(Query.of(question), hits)
     ranker = casefile.answerer.ranker
     best = max(candidates, key=lambda c: ranker.probability(c.features))
     answer = casefile.ask(question)

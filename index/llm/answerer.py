@@ -19,6 +19,7 @@ from collections.abc import Callable
 from index.answers import Composed
 from index.extractive import ExtractiveAnswerer
 from index.features import CorpusStats
+from index.followup import Query
 from index.llm.backends import Backend, LLMUnavailable
 from index.llm.prompt import PROMPT_PASSAGES, build_messages
 from index.llm.streaming import generate
@@ -37,19 +38,19 @@ class GenerativeAnswerer:
         self.extractive = extractive
         self._stats = stats
 
-    def compose(self, question: str, hits: list[Hit]) -> Composed:
-        return self.compose_streaming(question, hits, None)
+    def compose(self, query: Query, hits: list[Hit]) -> Composed:
+        return self.compose_streaming(query, hits, None)
 
     def compose_streaming(
-        self, question: str, hits: list[Hit], on_token: Callable[[str], None] | None
+        self, query: Query, hits: list[Hit], on_token: Callable[[str], None] | None
     ) -> Composed:
-        core = self.extractive.compose(question, hits)
+        core = self.extractive.compose(query, hits)
         if core.status != "answered":
             return core
         shown = hits[:PROMPT_PASSAGES]
         try:
-            generation = generate(self.backend, build_messages(question, [h.passage for h in
-                                                                          shown]), on_token)
+            messages = build_messages(query.search_text, [h.passage for h in shown])
+            generation = generate(self.backend, messages, on_token)
         except LLMUnavailable as exc:
             return _fallback(core, f"{exc} {FALLBACK}")
         started = time.perf_counter()

@@ -33,6 +33,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT))  # tests.llm_fakes
 
+from index.followup import Query  # noqa: E402
 from index.settings import PROJECT_ROOT, load_settings  # noqa: E402
 
 DEFAULT_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
@@ -99,7 +100,7 @@ def bench_verify(args) -> None:
     logic: list[float] = []
     for question in questions:
         hits = casefile.retriever.search(question, k=8)
-        extractive.compose(question, hits)  # as in the real path: passages embedded here
+        extractive.compose(Query.of(question), hits)  # as in the real path: passages embedded here
         shown = hits[:PROMPT_PASSAGES]
         answer = faithful_answer(shown)
         scripted[question] = answer
@@ -142,7 +143,7 @@ def bench_verify(args) -> None:
     extractive_kept = 0
     for question in questions:
         start = time.perf_counter()
-        extractive.compose(question, casefile.retriever.search(question, k=8))
+        extractive.compose(Query.of(question), casefile.retriever.search(question, k=8))
         plain_ms.append((time.perf_counter() - start) * 1000)
         start = time.perf_counter()
         answer = generative.ask(question)
@@ -174,7 +175,7 @@ def bench_calibrate(args) -> None:
         if not item.get("answerable"):
             continue
         hits = casefile.retriever.search(item["question"], k=8)
-        casefile.answerer.compose(item["question"], hits)
+        casefile.answerer.compose(Query.of(item["question"]), hits)
         verifier = Verifier(casefile.answerer.ranker, casefile.retriever.stats)
         views = [verifier._view(h) for h in hits[:PROMPT_PASSAGES]]
         claims = []
