@@ -20,6 +20,7 @@ from index.domain import BILL_NUMBER, PRIMER_LABEL, companion_key, dates_its_con
 from index.embedding import embed_model, query_embedding
 from index.features import (
     FEATURES,
+    ORDINAL_NAME,
     WORD,
     CorpusStats,
     QuestionForm,
@@ -194,7 +195,7 @@ class ExtractiveAnswerer:
             leads = [c for c in candidates if c.features[COUNTED]]
         if not leads:
             return no_evidence(hits, _no_figure(form))
-        leads = [c for c in leads if meets_question(form, c.text, _context(c))]
+        leads = [c for c in leads if meets_question(form, c.text, _context(c), c.passage.text)]
         if not leads:
             return no_evidence(hits, _unmet(form))
         # "(B) includes a felony …" runs on from a lead-in it does not quote: it may follow the
@@ -496,6 +497,9 @@ def _context(candidate: Candidate) -> str:
 
 
 def _unmet(form: QuestionForm) -> str:
+    if form.ordinals:
+        named = " or ".join(m.group(0) for m in ORDINAL_NAME.finditer(form.text)) or "it"
+        return f"The closest passages never mention the {named}."
     if form.years:
         named = " or ".join(str(y) for y in sorted(form.years))
         return f"No sentence of the closest passages is about {named}."

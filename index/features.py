@@ -189,6 +189,7 @@ class QuestionForm:
     counted: tuple[str, ...] = ()  # stems of what "how many" counts
     years: frozenset[int] = frozenset()  # the years it names: it asks about that time
     named_person: bool = False  # "which judges …"
+    ordinals: frozenset[str] = frozenset()  # "the Ninth Circuit", "118th Congress": that one
     subject: frozenset[str] = frozenset()  # what a definition question asks to be defined
 
     @classmethod
@@ -207,8 +208,9 @@ class QuestionForm:
             bool(ASKS_DEFINITION.search(question.strip())),
             _counted(question),
             frozenset(years_named(about)),
-            bool(ASKS_NAMED_PERSON.search(question)),
-            _defined_subject(question),
+            named_person=bool(ASKS_NAMED_PERSON.search(question)),
+            subject=_defined_subject(question),
+            ordinals=frozenset(ordinals_named(about)),
         )
 
     @property
@@ -333,11 +335,32 @@ def years_named(text: str) -> set[int]:
     return years
 
 
-def meets_question(form: QuestionForm, sentence: str, context: str) -> bool:
+# One of a numbered series, named as such: "the Ninth Circuit", "the 118th Congress", "the Tenth
+# Meeting". Capitalised, so "the first Supreme Court case" names no series.
+ORDINAL_WORDS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth",
+                 "Ninth", "Tenth", "Eleventh", "Twelfth")
+ORDINAL_NAME = re.compile(rf"\b({'|'.join(ORDINAL_WORDS)}|\d+(?:st|nd|rd|th))\s+([A-Z][a-z]+)")
+SPELLED_ORDINAL = {w.lower(): str(i) for i, w in enumerate(ORDINAL_WORDS, start=1)}
+
+
+def ordinals_named(text: str) -> set[str]:
+    """The ordinal names a text uses, as "9 circuit" (spelled or in figures, the same)."""
+    named = set()
+    for ordinal, noun in ORDINAL_NAME.findall(text):
+        number = SPELLED_ORDINAL.get(ordinal.lower()) or re.sub(r"\D", "", ordinal)
+        named.add(f"{number} {noun.lower()}")
+    return named
+
+
+def meets_question(form: QuestionForm, sentence: str, context: str, passage: str = "") -> bool:
     """What a question's own words demand of its answer, beyond a figure: a question that names a
     year asks about that year, so its answer, or the section, title or date of the answer's
-    document (``context``), mentions it; "which judges" is answered by a sentence naming one."""
+    document (``context``), mentions it; one that names one of a series ("the Tenth Meeting")
+    asks about that one, so the answer's passage names it too (the Ninth Meeting's passage does
+    not answer); "which judges" is answered by a sentence naming one."""
     if form.years and not form.years & years_named(f"{sentence} {context}"):
+        return False
+    if form.ordinals and not form.ordinals <= ordinals_named(f"{passage} {context}"):
         return False
     return not form.named_person or bool(PERSON.search(sentence))
 
