@@ -63,19 +63,21 @@ class CorpusStats:
 
 
 # Broad question forms (the wh-word and what follows it), and what a sentence offers them.
+# The wh-word opens the question, or follows the "and" of a follow-up ("And when was it …").
+OPENS = r"^\W*(?:(?:and|but|so|then|also|y)\s+)?"
 ASKS_QUANTITY = re.compile(r"\bhow (?:many|much|long|large|often)\b|\bwhat (?:share|percent"
                            r"\w*|proportion|number|amount)\b|\bcuánt", re.I)
 # A timeline or chronology is answered by dated sentences, as "when" is.
-ASKS_TIME = re.compile(r"^\W*(?:when|cuándo)\b|\b(?:what|which) (?:date|year|month|day)\b|"
+ASKS_TIME = re.compile(rf"{OPENS}(?:when|cuándo)\b|\b(?:what|which) (?:date|year|month|day)\b|"
                        r"\bby when\b|\bdeadline|\bdue\b|\btimeline\b|\bchronolog", re.I)
-ASKS_PERSON = re.compile(r"^\W*(?:who|quién)\b|\bwhich (?:judge|justice|senator|official|"
+ASKS_PERSON = re.compile(rf"{OPENS}(?:who|quién)\b|\bwhich (?:judge|justice|senator|official|"
                          r"member|person|people)", re.I)
 # "Which judges …", "which senators …": a question for named people, answered by a sentence that
 # names one ("who" is not: an agency or a country answers it as well).
 ASKS_NAMED_PERSON = re.compile(r"\bwhich (?:judge|justice|senator|representative|lawmaker|"
                                r"official|person|people)s?\b", re.I)
-ASKS_REASON = re.compile(r"^\W*(?:why|por qué)\b|\breasons?\b|\bgrounds\b|\brationale\b", re.I)
-ASKS_DEFINITION = re.compile(r"^\W*what (?:is|are|was|were) (?:the |an? )?"
+ASKS_REASON = re.compile(rf"{OPENS}(?:why|por qué)\b|\breasons?\b|\bgrounds\b|\brationale\b", re.I)
+ASKS_DEFINITION = re.compile(rf"{OPENS}what (?:is|are|was|were) (?:the |an? )?"
                              r"(?:[^?]{1,40}\??$|['‘\"“])|"  # short, or a quoted term
                              r"\bdefin|\bmean\b|\bmeaning\b|^\W*qué (?:es|son)\b", re.I)
 # A figure: not a year, nor part of an identifier ("GAO-09-709", "1:21-cv", "§ 922").
@@ -123,7 +125,7 @@ CAUSE = re.compile(r"\b(?:because|due to|in order to|so that|given that|reasons?
 # What a definition question asks to be defined: a quoted term, else the words after "what is"
 # up to where the question goes on to say where or why ("… under the 2005 law").
 QUOTED = re.compile(r"['‘\"“]([^'’\"”]{3,80})['’\"”]")
-DEFINED_SUBJECT = re.compile(r"^\W*what (?:is|are|was|were|does|do) (?:the |an? )?(.+?)"
+DEFINED_SUBJECT = re.compile(rf"{OPENS}what (?:is|are|was|were|does|do) (?:the |an? )?(.+?)"
                              r"(?:\s+(?:under|in|of the|that|which|according|for|mean)\b.*)?\??$",
                              re.I)
 DEFINES = re.compile(r"\bmeans\b|\bhas the meaning\b|\bis defined as\b|\brefers to\b|"

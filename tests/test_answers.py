@@ -397,3 +397,9 @@ def test_a_paragraph_in_italics_is_a_note_about_the_document_never_quoted():
             "themselves before relying on any detail in it.*\n\n"
             "The fixture court dismissed the crate courier suit in the spring of that year.")
     assert _quoted_from(text, "What did the court do with the suit?") == [text.split("\n\n")[1]]
+
+
+def test_a_question_the_text_asks_is_never_quoted_as_an_answer():
+    text = ("Where did the seized crates go? The fixture port sent all of them to the "
+            "regional depot for inspection.")
+    assert _quoted_from(text, "Where did the seized crates go?") == [text.split("? ")[1]]

@@ -52,3 +52,51 @@ def test_closing_boilerplate_of_orders_and_acts_is_never_quoted():
                          "law, say its drafters in the fixture reserve.")
     assert _quotable("(a) The warden shall count the pangolins of the fixture reserve twice "
                      "in every season.")
+
+
+def test_a_follow_up_asks_for_what_its_own_words_ask_about_what_the_earlier_question_named():
+    from index.followup import Query
+
+    query = Query.of("And when was it signed?", ["Who drafted the crate courier accord?"])
+    assert query.follow_up and query.context == "Who drafted the crate courier accord?"
+    form = QuestionForm.of(query.text, query.context)
+    assert form.time and not form.person  # a date is wanted, not the earlier "who"
+    assert {"crate", "courier", "accord"} <= form.terms  # … about what the earlier one named
+    alone = Query.of("Who drafted the crate courier accord?")
+    assert not alone.follow_up and alone.context == "" and alone.search_text == alone.text
+
+
+def test_a_payment_question_wants_money_when_the_payer_has_an_ampersand_in_its_name():
+    form = QuestionForm.of("How much did Roe & Doe agree to pay the port authority?")
+    assert not gives_asked_quantity(form, "Roe & Doe sold 4,000 crates that year.")
+    assert gives_asked_quantity(form, "It agreed to pay $2 million.")
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "meets"),
+    [
+        ("What did the Ninth Panel decide about crates?",
+         "The Ninth Panel upheld the crate rule.", True),
+        ("What did the Ninth Panel decide about crates?",
+         "The Fourth Panel upheld the crate rule.", False),
+        # spelled or in figures, the same one
+        ("Which bills did the 12th Assembly pass?", "The Twelfth Assembly passed two.", True),
+        # lower case "first" names no series
+        ("What was the first crate seized?", "A crate of rifles was seized in May.", True),
+    ],
+)
+def test_a_question_naming_one_of_a_series_is_answered_from_a_passage_naming_it(
+        question, passage, meets):
+    from index.features import meets_question
+
+    form = QuestionForm.of(question)
+    assert meets_question(form, passage, "", passage) is meets
+
+
+def test_a_definition_question_is_not_answered_by_the_definition_of_another_term():
+    from index.features import defines_another_term
+
+    form = QuestionForm.of("What is a 'bonded crate courier'?")
+    assert defines_another_term(form, "The term crate inspector means an officer who opens crates.")
+    assert not defines_another_term(form, "The term bonded crate courier means a carrier licensed "
+                                          "to move sealed crates.")
