@@ -284,10 +284,16 @@ def counted_words(question: str) -> list[str]:
     return _counted_head(phrase)
 
 
+# "How many people …" counts whoever the answer names ("100 defendants", "40 agents").
+ANYONE = frozenset({"people", "persons", "individuals"})
+
+
 def _counted(question: str) -> tuple[str, ...]:
     """The stem of the noun "how many" counts: the plural head of the words after it ("how many
-    customs inspectors were …" counts inspectors), else the last of those words."""
-    return tuple(_stem(w) for w in counted_words(question)[-1:])
+    customs inspectors were …" counts inspectors), else the last of those words; none for
+    "people", which any count of persons answers."""
+    head = counted_words(question)[-1:]
+    return () if {w.lower() for w in head} & ANYONE else tuple(_stem(w) for w in head)
 
 
 def _counted_head(phrase: list[str]) -> list[str]:

@@ -100,3 +100,9 @@ def test_a_definition_question_is_not_answered_by_the_definition_of_another_term
     assert defines_another_term(form, "The term crate inspector means an officer who opens crates.")
     assert not defines_another_term(form, "The term bonded crate courier means a carrier licensed "
                                           "to move sealed crates.")
+
+
+def test_how_many_people_is_answered_by_a_count_of_any_persons():
+    form = QuestionForm.of("How many people had the fixture office charged by May?")
+    assert gives_asked_quantity(form, "The office had charged 42 defendants by May.")
+    assert not gives_asked_quantity(form, "The office charged them in May.")
