@@ -26,6 +26,7 @@ from index.features import (
     QuestionForm,
     add_relative,
     counted_words,
+    date_key,
     meets_question,
     sentence_features,
     terms,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 PASSAGES_READ = 8
 MAX_SENTENCES = 2
 MAX_SENTENCES_BROAD = 4  # why / overview / compare questions get a fuller answer
+MAX_SENTENCES_TIMELINE = 6  # a timeline answers with its rows
 # … drawn from several sources where they bear on it: a broad answer quotes at most this many
 # sentences of one document while another document offers a sentence above the floor.
 PER_DOCUMENT_BROAD = 2
@@ -204,12 +206,19 @@ class ExtractiveAnswerer:
         # Nor does a definition of a term the question never uses (in its own language).
         if not cross_lingual:
             leads = [c for c in leads if not c.features[STRAY_DEFINITION]] or leads
-        chosen = self._choose(candidates, leads,
-                              MAX_SENTENCES_BROAD if form.broad else MAX_SENTENCES,
-                              per_document=PER_DOCUMENT_BROAD if form.broad else None,
+        if form.chronology:
+            # A timeline is one document's table or one story's dates: its rows, not two
+            # sentences from each of several sources.
+            limit, per_document = MAX_SENTENCES_TIMELINE, None
+        else:
+            limit = MAX_SENTENCES_BROAD if form.broad else MAX_SENTENCES
+            per_document = PER_DOCUMENT_BROAD if form.broad else None
+        chosen = self._choose(candidates, leads, limit, per_document=per_document,
                               cross_lingual=cross_lingual)
         if not chosen:
             return no_evidence(hits, self._why_not(form, hits))
+        if form.chronology:
+            chosen = _timeline(chosen)
         return self._write(chosen, hits)
 
     @staticmethod
@@ -488,6 +497,18 @@ def _opens_inside_parentheses(sentence: str) -> bool:
         if depth < 0:
             return at > 4
     return False
+
+
+def _timeline(chosen: list[Candidate]) -> list[Candidate]:
+    """The lead's story in date order, oldest first (a date the sentence leaves vague sorts
+    before the exact dates of its year): the dated sentences of the lead's document. Other
+    documents' dated sentences are other stories that share a word with the question."""
+    lead = chosen[0]
+    dated = [(key, c) for c in chosen
+             if (key := date_key(c.text)) and c.passage.doc_id == lead.passage.doc_id]
+    if len(dated) < 2:
+        return chosen
+    return [c for _, c in sorted(dated, key=lambda pair: pair[0])]
 
 
 def _context(candidate: Candidate) -> str:

@@ -130,6 +130,27 @@ DEFINED_SUBJECT = re.compile(rf"{OPENS}what (?:is|are|was|were|does|do) (?:the |
                              re.I)
 DEFINES = re.compile(r"\bmeans\b|\bhas the meaning\b|\bis defined as\b|\brefers to\b|"
                      r"\b(?:is|are) (?:an?|the) [a-z]+", re.I)
+# A question for events in order: answered with dated sentences, oldest first.
+ASKS_CHRONOLOGY = re.compile(r"\btimeline\b|\bchronolog\w*|\bwalk (?:me |us )?through\b|"
+                             r"\bstep by step\b|\bin (?:date |time )?order\b|\bsequence of\b",
+                             re.I)
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# "7 Aug 2024", "March 22, 2024", "Apr 2024", "2021": the first date a sentence gives.
+DATED = re.compile(r"(?:\b(\d{1,2})\s+)?\b(" + "|".join(MONTHS) + r")[a-z]*\.?\s+"
+                   r"(?:(\d{1,2}),?\s+)?((?:19|20)\d\d)\b|\b((?:19|20)\d\d)\b", re.I)
+
+
+def date_key(text: str) -> tuple[int, int, int] | None:
+    """The first date of a text as (year, month, day), 0 for a part it leaves out."""
+    match = DATED.search(text)
+    if not match:
+        return None
+    day, month, day_after, year, year_alone = match.groups()
+    if year_alone:
+        return int(year_alone), 0, 0
+    return int(year), MONTHS.index(month.lower()[:3]) + 1, int(day or day_after or 0)
+
+
 # Why/overview/timeline/compare questions: answered with several sentences.
 BROAD = re.compile(r"\b(?:describe|explain|overview|summar\w+|what happened|history|timeline|"
                    r"chronolog\w+|compare|comparison|differ\w*|versus|vs\.?|how has|how did|"
@@ -221,9 +242,14 @@ class QuestionForm:
         return bool(re.search(r"\b(?:title|called|named?|cited)\b", self.text, re.I))
 
     @property
+    def chronology(self) -> bool:
+        """"A timeline of …", "walk me through …": events, in the order they happened."""
+        return bool(ASKS_CHRONOLOGY.search(self.text))
+
+    @property
     def broad(self) -> bool:
         """Why/overview-style questions want several sentences, not one fact."""
-        return self.reason or bool(BROAD.search(self.text))
+        return self.reason or self.chronology or bool(BROAD.search(self.text))
 
 
 

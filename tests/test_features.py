@@ -106,3 +106,15 @@ def test_how_many_people_is_answered_by_a_count_of_any_persons():
     form = QuestionForm.of("How many people had the fixture office charged by May?")
     assert gives_asked_quantity(form, "The office had charged 42 defendants by May.")
     assert not gives_asked_quantity(form, "The office charged them in May.")
+
+
+def test_a_timeline_question_is_told_and_its_rows_are_dated():
+    from index.features import date_key
+
+    assert QuestionForm.of("Walk me through the crate courier case.").chronology
+    assert QuestionForm.of("Give me a timeline of the fixture accord.").broad
+    assert not QuestionForm.of("When was the fixture accord signed?").chronology
+    rows = ["| 7 Aug 2024 | The panel rules |", "On March 22, 2024 the court ruled.",
+            "| Apr 2024 | A petition is filed |", "In 2021 the suit began.", "No date here."]
+    assert [date_key(r) for r in rows] == [(2024, 8, 7), (2024, 3, 22), (2024, 4, 0),
+                                           (2021, 0, 0), None]
