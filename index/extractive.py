@@ -519,8 +519,10 @@ def _context(candidate: Candidate) -> str:
 
 def _unmet(form: QuestionForm) -> str:
     if form.ordinals:
-        named = " or ".join(m.group(0) for m in ORDINAL_NAME.finditer(form.text)) or "it"
-        return f"The closest passages never mention the {named}."
+        # (A follow-up may take the name from the earlier question: then it is not spelled here.)
+        named = " or ".join(m.group(0) for m in ORDINAL_NAME.finditer(form.text))
+        return (f"The closest passages never mention the {named}." if named else
+                "The closest passages never mention the one the earlier question named.")
     if form.years:
         named = " or ".join(str(y) for y in sorted(form.years))
         return f"No sentence of the closest passages is about {named}."
