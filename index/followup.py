@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 FOLLOW_UP_START = re.compile(
     r"^(and|also|what about|how about|and what about|same for|what of|y |¿y |then|so)\b",
@@ -32,30 +32,27 @@ def is_follow_up(question: str) -> bool:
 
 def with_context(question: str, history: list[str]) -> str:
     """The text to search for: the question, preceded by the last one when it leans on it."""
-    if history and is_follow_up(question):
-        return f"{history[-1]} {question}"
-    return question
+    return Query.of(question, history).search_text
 
 
 @dataclass(frozen=True)
 class Query:
-    """A question as the pipeline sees it: the user's own words, and the standalone text that is
-    searched (a follow-up with the question it leans on). What kind of answer is wanted (a date,
-    a figure, a reason) is read from the user's words; what it is about, from both."""
+    """A question as the pipeline sees it: the user's own words, and the earlier question a
+    follow-up leans on. The standalone text searched is both; what kind of answer is wanted (a
+    date, a figure, a reason) is read from the user's words, what it is about from both."""
 
     text: str
-    search_text: str
-    history: tuple[str, ...] = field(default=())
+    context: str = ""  # the earlier question a follow-up leans on; "" when it stands alone
 
     @classmethod
     def of(cls, question: str, history: list[str] | tuple[str, ...] = ()) -> Query:
-        return cls(question, with_context(question, list(history)), tuple(history))
+        leans = bool(history) and is_follow_up(question)
+        return cls(question, history[-1] if leans else "")
 
     @property
-    def context(self) -> str:
-        """The earlier question a follow-up leans on ("" for a question that stands alone)."""
-        return self.search_text[: -len(self.text)].strip() if self.follow_up else ""
+    def search_text(self) -> str:
+        return f"{self.context} {self.text}" if self.context else self.text
 
     @property
     def follow_up(self) -> bool:
-        return self.search_text != self.text
+        return bool(self.context)
