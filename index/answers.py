@@ -7,6 +7,7 @@ protocol and leave retrieval and the UI untouched.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -14,6 +15,8 @@ from index.followup import Query
 from index.passages import Hit, Passage
 
 Status = Literal["answered", "no_evidence"]
+# A Markdown heading line inside a passage: the section a sentence after it belongs to.
+HEADING_LINE = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 
 
 class CasefileError(Exception):
@@ -38,6 +41,14 @@ class Citation:
     # Other documents with the same passage word for word (a companion bill's section).
     also_in: list[Passage] = field(default_factory=list)
 
+    @property
+    def section(self) -> str:
+        """The section the cited sentence is in. A passage is labelled with the heading in
+        force where it starts, but one can run on past the next heading ("## Defendants")."""
+        before = self.passage.text[: max(0, self.sentence_start - self.passage.start_char)]
+        headings = HEADING_LINE.findall(before)
+        return headings[-1].strip()[:120] if headings else self.passage.section
+
     def to_dict(self) -> dict[str, Any]:
         p = self.passage
         return {
@@ -51,7 +62,7 @@ class Citation:
             "url": p.url,
             "source_file": p.source_file,
             "page": p.page,
-            "section": p.section,
+            "section": self.section,
             "start_char": p.start_char,
             "end_char": p.end_char,
             "text": p.text,
@@ -70,11 +81,16 @@ class AnswerSentence:
     """One sentence of an answer and how it stands against its sources. A quoted (extractive)
     sentence is supported by construction; a generated one is checked (index/llm/verify.py)."""
 
-    text: str  # without its [n] markers
+    text: str  # without its [n] markers or attribution: for a quote, the source's own words
     citations: list[int]  # the citation numbers it carries (none when unsupported)
     supported: bool
     support_score: float  # the support model's probability (index/ranker.py)
     flag: str = ""  # why it is not supported, shown after it: "not found in the cited source"
+    # Who asserts it, when the source must be named ("National Shooting Sports Foundation (NSSF,
+    # advocacy)"): the text is then their words, quoted.
+    speaker: str = ""
+    start: int | None = None  # the quoted sentence's offsets in the cited document
+    end: int | None = None
 
     @property
     def shown(self) -> str:
@@ -85,7 +101,25 @@ class AnswerSentence:
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "citations": self.citations, "supported": self.supported,
-                "support_score": round(self.support_score, 4), "flag": self.flag}
+                "support_score": round(self.support_score, 4), "flag": self.flag,
+                "speaker": self.speaker, "start": self.start, "end": self.end}
+
+
+def answer_text(sentences: list[AnswerSentence]) -> str:
+    """The one plain-text rendering of an answer's claims (CLI, API, the answer field). A run
+    of claims by one speaker names the speaker once: "According to X: “a.” [1] “b.” [2]"."""
+    parts: list[str] = []
+    previous = ""
+    for sentence in sentences:
+        if not sentence.speaker:
+            parts.append(sentence.shown)
+        else:
+            quoted = AnswerSentence(f"“{sentence.text}”", sentence.citations, sentence.supported,
+                                    sentence.support_score, sentence.flag).shown
+            opens = "" if sentence.speaker == previous else f"According to {sentence.speaker}: "
+            parts.append(opens + quoted)
+        previous = sentence.speaker
+    return " ".join(parts)
 
 
 @dataclass
@@ -127,6 +161,7 @@ class Answer:
         }
         return {
             "question": self.question,
+            "search_query": self.search_query,
             "status": self.status,
             "answer": self.answer,
             "citations": [c.to_dict() for c in self.citations],

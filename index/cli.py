@@ -20,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     ask = commands.add_parser("ask", help="answer a question with citations")
     ask.add_argument("question", nargs="?", help="the question (omit with --batch)")
     ask.add_argument("--batch", type=Path, help="JSON Lines file of {\"question\": ...} objects")
+    ask.add_argument("--after", action="append", default=[], metavar="EARLIER_QUESTION",
+                     help="an earlier question of the same conversation, oldest first "
+                     "(repeat it): the question is read as a follow-up to them")
     ask.add_argument("--k", default="8", help="passages to retrieve, 1 to 40 (default 8)")
     ask.add_argument("--kind", action="append", default=[],
                      help="only this kind of source: a label (statute, bill, news, ...) or a kind")
@@ -36,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if (args.question is None) == (args.batch is None):
         parser.error("give a QUESTION or --batch FILE (one of them)")
+    if args.after and args.batch is not None:
+        parser.error("--after goes with a QUESTION; batch lines carry their own \"history\"")
     return _ask(args)
 
 
@@ -53,7 +58,8 @@ def _ask(args: argparse.Namespace) -> int:
         k = parse_k(args.k)
         date_range(args.since, args.until, CLI_NAMES)
         questions = (
-            [BatchLine(args.question)] if args.batch is None else _read_batch(args.batch)
+            [BatchLine(args.question, args.after)] if args.batch is None
+            else _read_batch(args.batch)
         )
         casefile = Casefile(settings)
         records = casefile.documents()
@@ -124,7 +130,8 @@ def _as_text(answer) -> str:
     lines = [*(f"note: {n}" for n in answer.notices), answer.answer, ""]
     for citation in answer.citations:
         p = citation.passage
-        where = f", p. {p.page}" if p.page else (f", § {p.section}" if p.section else "")
+        section = citation.section
+        where = f", p. {p.page}" if p.page else (f", § {section}" if section else "")
         lines.append(f"[{citation.n}] {p.title} — {p.publisher} ({p.kind_label}, {p.date}{where})")
         if p.url:
             lines.append(f"    {p.url}")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from index.answers import AnswerSentence, Citation, Composed, no_evidence
+from index.answers import AnswerSentence, Citation, Composed, answer_text, no_evidence
 from index.domain import BILL_NUMBER, PRIMER_LABEL, companion_key, dates_its_contents
 from index.embedding import embed_model, query_embedding
 from index.features import (
@@ -363,7 +363,6 @@ class ExtractiveAnswerer:
         twins = {h.passage.node_id: h.also_in for h in hits}
         numbers: dict[str, int] = {}
         citations: list[Citation] = []
-        lines = []
         quoted: list[AnswerSentence] = []  # quoted verbatim: supported by construction
         for sentence in chosen:
             passage = sentence.passage
@@ -377,13 +376,16 @@ class ExtractiveAnswerer:
                     sentence_end=passage.start_char + sentence.end,
                     also_in=twins.get(passage.node_id, []),
                 ))
-            lines.append(_attributed(sentence, numbers[passage.node_id]))
-            quoted.append(AnswerSentence(lines[-1].rsplit(" [", 1)[0], [numbers[passage.node_id]],
-                                         True, self.ranker.supported(sentence.features)))
+            quoted.append(AnswerSentence(
+                _quoted(sentence), [numbers[passage.node_id]], True,
+                self.ranker.supported(sentence.features),
+                speaker=_speaker(passage) if passage.attributed else "",
+                start=passage.start_char + sentence.start, end=passage.start_char + sentence.end,
+            ))
         retrieved = [p for h in hits for p in (h.passage, *h.also_in)]
         notices = _companion_notes([c.passage for c in citations], retrieved)
         notices += _differing_figures(chosen, numbers)
-        return Composed(status="answered", answer=" ".join(lines), citations=citations,
+        return Composed(status="answered", answer=answer_text(quoted), citations=citations,
                         notices=notices, sentences=quoted)
 
 
@@ -547,14 +549,11 @@ def plain(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" —")
 
 
-def _attributed(sentence: Candidate, n: int) -> str:
+def _quoted(sentence: Candidate) -> str:
     text = plain(sentence.text).rstrip(" ;:,")  # a clause of a list ends the quote cleanly
     if not text.endswith((".", "!", "?", "”", '"')):
         text += "."
-    passage = sentence.passage
-    if passage.attributed:
-        return f"According to {_speaker(passage)}: “{text}” [{n}]"
-    return f"{text} [{n}]"
+    return text
 
 
 def _speaker(passage: Passage) -> str:

@@ -43,6 +43,32 @@ def test_advocacy_claim_is_attributed_to_its_publisher(casefile):
     assert "According to Fixture Firearms Trade Council (advocacy)" in answer.answer
 
 
+def test_claims_are_data_with_speaker_and_exact_offsets(casefile):
+    answer = casefile.ask("What share of seized rifles were stolen from police armories?")
+    numbered = {c.n: c.passage.doc_id for c in answer.citations}
+    advocacy = [s for s in answer.sentences
+                if numbered[s.citations[0]] == "advocacy-fixture-industry-view"]
+    assert advocacy and all(s.speaker == "Fixture Firearms Trade Council (advocacy)"
+                            for s in advocacy)
+    for sentence in answer.sentences:
+        text = casefile.document_text(numbered[sentence.citations[0]])
+        quoted = text[sentence.start : sentence.end]
+        # The claim is the source's sentence with only Markdown and spacing tidied.
+        assert re.sub(r"\W+", "", quoted)[:40] == re.sub(r"\W+", "", sentence.text)[:40]
+
+
+def test_one_speaker_is_named_once_for_a_run_of_claims():
+    from index.answers import AnswerSentence, answer_text
+
+    said = [AnswerSentence("First point.", [1], True, 0.9, speaker="Group A (advocacy)"),
+            AnswerSentence("Second point.", [2], True, 0.9, speaker="Group A (advocacy)"),
+            AnswerSentence("A statute's words.", [3], True, 0.9),
+            AnswerSentence("Third point.", [1], True, 0.9, speaker="Group A (advocacy)")]
+    assert answer_text(said) == (
+        "According to Group A (advocacy): “First point.” [1] “Second point.” [2] "
+        "A statute's words. [3] According to Group A (advocacy): “Third point.” [1]")
+
+
 def test_exact_section_number_is_found_by_keyword_search(casefile):
     hits = casefile.retriever.search("quokka license section 4409", k=3)
     assert hits[0].passage.doc_id == "statute-fixture-border-transfer-act"
@@ -403,3 +429,17 @@ def test_a_question_the_text_asks_is_never_quoted_as_an_answer():
     text = ("Where did the seized crates go? The fixture port sent all of them to the "
             "regional depot for inspection.")
     assert _quoted_from(text, "Where did the seized crates go?") == [text.split("? ")[1]]
+
+
+def test_a_citation_names_the_section_its_sentence_is_in():
+    from index.answers import Citation
+    from index.passages import Passage
+
+    text = "the end of the filing section.\n\n## Defendants\n\nThe caption names ten companies."
+    passage = Passage("n1", "d", "d.md", "T", "P", "reference", "2026-01-01", "", None,
+                      "Filing", 100, 100 + len(text), text, 1.0)
+    sentence = "The caption names ten companies."
+    start = 100 + text.index(sentence)
+    assert Citation(1, passage, sentence, start, start + len(sentence)).section == "Defendants"
+    # A sentence before the heading stays in the section the passage starts in.
+    assert Citation(1, passage, "the end", 100, 107).to_dict()["section"] == "Filing"

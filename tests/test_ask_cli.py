@@ -129,6 +129,20 @@ def test_batch_lines_carry_history_and_bad_lines_do_not_sink_the_batch(ingested_
     assert "legislation-s9002-fixture-southbound-act" in senate
 
 
+def test_a_question_asked_after_earlier_ones_is_read_as_their_follow_up(ingested_settings):
+    first = "When must the Secretary report to Congress under H.R. 9001?"
+    result = run(["-m", "index", "ask", "and the Senate version?", "--after", first, "--json"],
+                 ingested_settings)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["search_query"] == f"{first} and the Senate version?"
+    assert "legislation-s9002-fixture-southbound-act" in {
+        r["doc_id"] for r in answer["retrieved"][:3]}
+    refused = run(["-m", "index", "ask", "--batch", "x.jsonl", "--after", first],
+                  ingested_settings)
+    assert refused.returncode == 2 and "--after goes with a QUESTION" in refused.stderr
+
+
 def test_missing_batch_file_is_one_line_error(ingested_settings, tmp_path):
     result = run(["-m", "index", "ask", "--batch", str(tmp_path / "nope.jsonl")],
                  ingested_settings)

@@ -109,6 +109,17 @@ def test_primers_are_labelled_as_casefile_primers_not_quoted_as_the_tool(turns):
     assert f">{PRIMER_LABEL}<" in viewer.viewer_html(source, None, None)
 
 
+def test_the_chat_names_a_speaker_once_for_a_run_of_their_claims(turns):
+    turn = turns[PRIMER_Q]
+    said = [s for s in turn.sentences if s["speaker"]]
+    runs = sum(1 for i, s in enumerate(turn.sentences)
+               if s["speaker"] and (i == 0 or turn.sentences[i - 1]["speaker"] != s["speaker"]))
+    message = chat.answer_markdown(turn, 0)
+    assert len(said) > runs  # this answer quotes the primer more than once in a row
+    assert message.count("According to") == runs
+    assert message.count("“") >= len(said)  # every attributed claim still in quotes
+
+
 def test_document_markdown_is_rendered_in_answer_cards_and_viewer(casefile, turns):
     turn = turns[PRIMER_Q]
     c = turn.citations[0]

@@ -21,7 +21,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from index.answers import AnswerSentence, Citation
+from index.answers import AnswerSentence, Citation, answer_text
 from index.features import (
     STOPWORDS,
     SUPPORT,
@@ -329,7 +329,7 @@ class Verifier:
                 shown.append(numbers[n])
             out.append(AnswerSentence(verdict.text, shown, verdict.supported, verdict.score,
                                       verdict.flag))
-        return Verified(" ".join(s.shown for s in out), out, citations, removed,
+        return Verified(answer_text(out), out, citations, removed,
                         sum(v.found for v in verdicts), says_no)
 
 

@@ -4,10 +4,11 @@ A session's state is a ``Conversation`` of plain dataclasses and dicts (Gradio d
 user). The source viewer resolves a clicked marker from it, so a marker in an *earlier* answer
 still opens that answer's source.
 
-An answer is read as a list of ``Segment``s (a claim, who says it, the citations after it) and
-each is rendered on its own: the claim's Markdown rendered and sanitised, each marker a link with
-a hover card (the cited sentence, title, kind and date) kept hidden in the same message. An
-answerer that returns its claims as data can fill ``Segment``s directly.
+An answer arrives as its claims as data (``AnswerSentence``: text, citation numbers, speaker,
+flag), never re-parsed from its text. Each becomes a ``Segment`` rendered on its own: the claim's
+Markdown rendered and sanitised, each marker a link with a hover card (the cited sentence,
+title, kind and date) kept hidden in the same message. A run of claims by one speaker names the
+speaker once, as the plain-text answer does (``index.answers.answer_text``).
 """
 
 from __future__ import annotations
@@ -21,9 +22,6 @@ from index.answers import Answer
 from index.web.html import PRIMER_LABEL, badge, esc, is_primer, md, meta_line, source_label, where
 from index.web.markdown import render_inline
 
-MARKER = re.compile(r"\[(\d+)\]")
-# An attributed claim: According to X (kind): “…”
-ATTRIBUTED = re.compile(r"^According to (?P<speaker>.+?): “(?P<claim>.+)”\s*$", re.S)
 STREAM_WORDS = 6  # words per streamed chunk: smooth without flooding the socket
 
 
@@ -50,29 +48,18 @@ class Turn:
     notices: list[str] = field(default_factory=list)
     filters: str = ""  # human-readable summary of the filters this answer was searched with
     claims: list[tuple[int, str]] = field(default_factory=list)  # (n, quoted text) per marker
-    # A generated answer's checked sentences (AnswerSentence.to_dict()): its claims as data.
+    # The answer's claims as data (AnswerSentence.to_dict()): what the chat renders.
     sentences: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_answer(cls, answer: Answer, filters: str = "") -> Turn:
-        if answer.backend != "extractive":
-            generated = [s.to_dict() for s in answer.sentences]
-            return cls(
-                question=answer.question, status=answer.status, answer=answer.answer,
-                citations=[c.to_dict() for c in answer.citations],
-                related=[p.to_dict() for p in answer.related], notices=list(answer.notices),
-                filters=filters, sentences=generated,
-                claims=[(n, s["text"]) for s in generated for n in s["citations"]],
-            )
+        sentences = [s.to_dict() for s in answer.sentences]
         return cls(
-            question=answer.question,
-            status=answer.status,
-            answer=answer.answer,
+            question=answer.question, status=answer.status, answer=answer.answer,
             citations=[c.to_dict() for c in answer.citations],
-            related=[p.to_dict() for p in answer.related],
-            notices=list(answer.notices),
-            filters=filters,
-            claims=claims_of(answer.answer, {c.n for c in answer.citations}),
+            related=[p.to_dict() for p in answer.related], notices=list(answer.notices),
+            filters=filters, sentences=sentences,
+            claims=[(n, s["text"]) for s in sentences for n in s["citations"]],
         )
 
     def claims_for(self, n: int) -> list[str]:
@@ -82,10 +69,8 @@ class Turn:
         return next((c for c in self.citations if c["n"] == n), None)
 
     def segments(self) -> list[Segment]:
-        if self.sentences:
-            return [Segment(s["text"], list(s["citations"]), flag=s["flag"])
-                    for s in self.sentences]
-        return segments_of(self.answer, {c["n"] for c in self.citations})
+        return [Segment(s["text"], list(s["citations"]), s.get("speaker", ""), s["flag"])
+                for s in self.sentences]
 
 
 @dataclass
@@ -106,41 +91,6 @@ def ref_id(turn: int, kind: str, n: int, claim: int | None = None) -> str:
     """What a click sends back: turn index, 'c'ited or 'r'elated, citation number / index,
     and for a marker in the answer, which claim (k-th marker) it stands after."""
     return f"{turn}-{kind}-{n}" + ("" if claim is None else f"-{claim}")
-
-
-def segments_of(answer: str, known: set[int]) -> list[Segment]:
-    """Split an answer at its markers: each claim with the known citation numbers after it.
-    A bracketed number that is not one of ours ("[3]" quoted from a statute) stays text."""
-    segments: list[Segment] = []
-    text, markers = "", []
-    last = 0
-    for m in MARKER.finditer(answer):
-        if int(m.group(1)) not in known:
-            continue
-        between = answer[last : m.start()]
-        if between.strip() and markers:  # text after a marker starts the next claim
-            segments.append(_segment(text, markers))
-            text, markers = "", []
-        text += between
-        markers.append(int(m.group(1)))
-        last = m.end()
-    text += answer[last:]
-    if text.strip() or markers:
-        segments.append(_segment(text, markers))
-    return segments
-
-
-def _segment(text: str, markers: list[int]) -> Segment:
-    text = text.strip()
-    quoted = ATTRIBUTED.match(text)
-    if quoted:
-        return Segment(quoted.group("claim"), markers, quoted.group("speaker"))
-    return Segment(text, markers)
-
-
-def claims_of(answer: str, known: set[int]) -> list[tuple[int, str]]:
-    """The text each known marker stands after, unwrapped from its attribution quotes."""
-    return [(n, s.text) for s in segments_of(answer, known) for n in s.markers]
 
 
 def user_message(question: str) -> dict[str, str]:
@@ -197,6 +147,7 @@ def _answer_html(turn: Turn, index: int) -> tuple[str, str]:
     claims: list[str] = []
     pops: list[str] = []
     k = 0
+    previous = ""
     for segment in turn.segments():
         cited = [turn.citation(n) for n in segment.markers]
         text = render_inline(segment.text)
@@ -204,9 +155,13 @@ def _answer_html(turn: Turn, index: int) -> tuple[str, str]:
             text = (f'<span class="cf-unsupported">{text}</span> '
                     f'<span class="cf-flag">({esc(segment.flag)})</span>')
         if segment.speaker:
-            primer = any(c and is_primer(c.get("kind", ""), c.get("publisher")) for c in cited)
-            speaker = f"the {PRIMER_LABEL}" if primer else esc(segment.speaker)
-            text = f'According to <span class="cf-speaker">{speaker}</span>: “{text}”'
+            text = f"“{text}”"
+            if segment.speaker != previous:
+                primer = any(c and is_primer(c.get("kind", ""), c.get("publisher"))
+                             for c in cited)
+                speaker = f"the {PRIMER_LABEL}" if primer else esc(segment.speaker)
+                text = f'According to <span class="cf-speaker">{speaker}</span>: {text}'
+        previous = segment.speaker
         markers = []
         for n, c in zip(segment.markers, cited):
             if c is None:

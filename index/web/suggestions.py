@@ -88,10 +88,7 @@ def looks_complete(answer: Answer) -> bool:
     """An answer whose first claim is a sentence, not a list fragment or a heading."""
     if answer.status != "answered" or not answer.citations:
         return False
-    from index.web.chat import segments_of
-
-    segments = segments_of(answer.answer, {c.n for c in answer.citations})
-    first = segments[0].text.strip() if segments else ""
+    first = answer.sentences[0].text.strip() if answer.sentences else ""
     words = re.findall(r"\w+", first)
     return (len(words) >= MIN_WORDS and not ENUMERATOR.match(first)
             and not first[:1].islower() and first.rstrip("”\"*_ ").endswith((".", "!", "?")))
