@@ -34,6 +34,7 @@ from index.features import (
 from index.followup import Query
 from index.language import is_spanish
 from index.multilingual import on_minilm_scale
+from index.outline import ASKS_OUTLINE, MIN_ITEMS, is_housekeeping, outlines
 from index.passages import Hit, Passage, link_share
 from index.ranker import SentenceRanker, default_ranker
 from index.sentences import ABBREVIATION, BOLD_HEADING, CAPTION, HEADING, sentences
@@ -45,6 +46,8 @@ PASSAGES_READ = 8
 MAX_SENTENCES = 2
 MAX_SENTENCES_BROAD = 4  # why / overview / compare questions get a fuller answer
 MAX_SENTENCES_TIMELINE = 6  # a timeline answers with its rows
+LIST_JOINER = re.compile(r"[;,]\s*(?:and|or)\s*$")
+MAX_OUTLINE_ITEMS = 6  # "what would the Act do?": its table of contents, this many entries
 # … drawn from several sources where they bear on it: a broad answer quotes at most this many
 # sentences of one document while another document offers a sentence above the floor.
 PER_DOCUMENT_BROAD = 2
@@ -219,6 +222,8 @@ class ExtractiveAnswerer:
             return no_evidence(hits, self._why_not(form, hits))
         if form.chronology:
             chosen = _timeline(chosen)
+        elif ASKS_OUTLINE.search(query.text) and not cross_lingual:
+            chosen = _with_outline(chosen[0], hits) or chosen
         return self._write(chosen, hits)
 
     @staticmethod
@@ -513,6 +518,32 @@ def _timeline(chosen: list[Candidate]) -> list[Candidate]:
     return [c for _, c in sorted(dated, key=lambda pair: pair[0])]
 
 
+def _with_outline(lead: Candidate, hits: list[Hit]) -> list[Candidate]:
+    """The lead, then the first list among the passages read of the lead's document or the
+    closest one (a bill's table of contents, a fact sheet's bullets): its lead-in and up to
+    ``MAX_OUTLINE_ITEMS`` items, each quoted. Empty when those documents' passages hold no
+    list. The items stand on the lead's evidence: the list is quoted because its document is
+    the one that answers."""
+    answering = {lead.passage.doc_id, hits[0].passage.doc_id}
+    for rank, hit in enumerate(hits[:PASSAGES_READ]):
+        passage = hit.passage
+        if passage.doc_id not in answering:
+            continue
+        for outline in outlines(passage.text):
+            spans = [outline.lead_in, *[i for i in outline.items
+                                        if not is_housekeeping(passage.text[i[0]:i[1]])]]
+            listed = [Candidate(rank, passage, start, end, passage.text[start:end],
+                                lead.heading, lead.named, features=lead.features,
+                                probability=lead.probability)
+                      for start, end in spans[: MAX_OUTLINE_ITEMS + 1]]
+            if len(listed) <= MIN_ITEMS:
+                continue  # housekeeping was all it listed
+            overlaps = lead.passage is passage and lead.start < spans[-1][1] \
+                and outline.lead_in[0] < lead.end
+            return listed if overlaps else [lead, *listed]
+    return []
+
+
 def _context(candidate: Candidate) -> str:
     passage = candidate.passage
     dated = passage.date[:4] if dates_its_contents(passage.kind) else ""
@@ -550,7 +581,11 @@ def plain(text: str) -> str:
 
 
 def _quoted(sentence: Candidate) -> str:
-    text = plain(sentence.text).rstrip(" ;:,")  # a clause of a list ends the quote cleanly
+    text = plain(sentence.text)
+    if text.endswith(":"):  # a list's lead-in: its items follow
+        return text
+    # A clause of a list ends the quote cleanly ("…, and" / "…;").
+    text = LIST_JOINER.sub("", text).rstrip(" ;:,")
     if not text.endswith((".", "!", "?", "”", '"')):
         text += "."
     return text
