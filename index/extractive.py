@@ -536,8 +536,8 @@ def _with_outline(lead: Candidate, hits: list[Hit]) -> list[Candidate]:
                                 lead.heading, lead.named, features=lead.features,
                                 probability=lead.probability)
                       for start, end in spans[: MAX_OUTLINE_ITEMS + 1]]
-            if len(listed) <= MIN_ITEMS:
-                continue  # housekeeping was all it listed
+            if len(listed) - 1 < MIN_ITEMS:
+                continue  # too few items once the housekeeping entries are left out
             overlaps = lead.passage is passage and lead.start < spans[-1][1] \
                 and outline.lead_in[0] < lead.end
             return listed if overlaps else [lead, *listed]
