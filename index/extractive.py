@@ -21,6 +21,7 @@ from index.embedding import embed_model, query_embedding
 from index.features import (
     FEATURES,
     ORDINAL_NAME,
+    ROMAN_NAME,
     WORD,
     CorpusStats,
     QuestionForm,
@@ -553,7 +554,8 @@ def _context(candidate: Candidate) -> str:
 def _unmet(form: QuestionForm) -> str:
     if form.ordinals:
         # (A follow-up may take the name from the earlier question: then it is not spelled here.)
-        named = " or ".join(m.group(0) for m in ORDINAL_NAME.finditer(form.text))
+        named = " or ".join(m.group(0) for pattern in (ORDINAL_NAME, ROMAN_NAME)
+                            for m in pattern.finditer(form.text))
         return (f"The closest passages never mention the {named}." if named else
                 "The closest passages never mention the one the earlier question named.")
     if form.years:

@@ -94,9 +94,11 @@ ASKS_SHARE = re.compile(r"\bwhat (?:share|percent\w*|proportion|fraction)\b", re
 ASKS_AMOUNT = re.compile(r"\bhow much\b", re.I)
 # "How much did they pay / were they awarded": a sum of money answers it, no other figure.
 # (Its words may be names with "&" or "." in them: "did Smith & Wesson pay".)
-ASKS_MONEY = re.compile(r"\bhow much (?:money\b|[\w&.'’-]+(?: [\w&.'’-]+){0,5}? "
+# "How much in damages / compensation did they seek": the sum is what is asked, too.
+ASKS_MONEY = re.compile(r"\bhow much (?:(?:in )?(?:money|damages|compensation|fines|funding|aid)\b|"
+                        r"[\w&.'’-]+(?: [\w&.'’-]+){0,5}? "
                         r"(?:pay|paid|award\w*|cost\w*|spen[dt]\w*|fined?|settle\w*|receive\w*|"
-                        r"budget\w*|fund\w*)\b)", re.I)
+                        r"budget\w*|fund\w*|demand\w*|seek\w*|sought)\b)", re.I)
 MONEY = re.compile(r"[$€£]\s?\d|\b(?:dollars?|pesos?|USD|MXN)\b", re.I)
 SHARE = re.compile(r"%|\bpercent|\b(?:half|third|quarter|fifth|majority|most)\b|"
                    r"\d[\d,]* of (?:the |all )?\d", re.I)
@@ -370,19 +372,27 @@ def years_named(text: str) -> set[int]:
 
 
 # One of a numbered series, named as such: "the Ninth Circuit", "the 118th Congress", "the Tenth
-# Meeting". Capitalised, so "the first Supreme Court case" names no series.
+# Meeting", "its fifth meeting", "Volume III". "First" only capitalised ("the First Circuit"):
+# "the first Supreme Court case" names no series; a later ordinal before a noun does.
 ORDINAL_WORDS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth",
                  "Ninth", "Tenth", "Eleventh", "Twelfth")
-ORDINAL_NAME = re.compile(rf"\b({'|'.join(ORDINAL_WORDS)}|\d+(?:st|nd|rd|th))\s+([A-Z][a-z]+)")
+ORDINAL_NAME = re.compile(rf"\b(First|(?i:{'|'.join(ORDINAL_WORDS[1:])})|\d+(?:st|nd|rd|th))\s+"
+                          r"([A-Z][a-z]+|(?-i:[a-z]{4,}))")
+ROMANS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+# A capitalised noun numbered by a Roman numeral of two letters or more ("I" is a pronoun).
+ROMAN_NAME = re.compile(rf"\b([A-Z][a-z]+)\s+({'|'.join(r for r in ROMANS if len(r) > 1)})\b")
 SPELLED_ORDINAL = {w.lower(): str(i) for i, w in enumerate(ORDINAL_WORDS, start=1)}
 
 
 def ordinals_named(text: str) -> set[str]:
-    """The ordinal names a text uses, as "9 circuit" (spelled or in figures, the same)."""
+    """The ordinal names a text uses, as "9 circuit" (spelled, in figures or in Roman numerals,
+    the same)."""
     named = set()
     for ordinal, noun in ORDINAL_NAME.findall(text):
         number = SPELLED_ORDINAL.get(ordinal.lower()) or re.sub(r"\D", "", ordinal)
         named.add(f"{number} {noun.lower()}")
+    for noun, roman in ROMAN_NAME.findall(text):
+        named.add(f"{ROMANS.index(roman) + 1} {noun.lower()}")
     return named
 
 

@@ -72,6 +72,12 @@ def test_a_payment_question_wants_money_when_the_payer_has_an_ampersand_in_its_n
     assert gives_asked_quantity(form, "It agreed to pay $2 million.")
 
 
+def test_a_question_for_a_sum_in_damages_wants_money_not_a_count():
+    form = QuestionForm.of("How much in damages did the port seek from the three couriers?")
+    assert not gives_asked_quantity(form, "The port sued three crate couriers in May.")
+    assert gives_asked_quantity(form, "The port sought $40 million from the couriers.")
+
+
 @pytest.mark.parametrize(
     ("question", "passage", "meets"),
     [
@@ -83,6 +89,11 @@ def test_a_payment_question_wants_money_when_the_payer_has_an_ampersand_in_its_n
         ("Which bills did the 12th Assembly pass?", "The Twelfth Assembly passed two.", True),
         # lower case "first" names no series
         ("What was the first crate seized?", "A crate of rifles was seized in May.", True),
+        # a later ordinal names one in either case, and so does a Roman numeral
+        ("What came of the sixth meeting of the panel?", "The Sixth Panel met in June.", False),
+        ("What came of the sixth meeting of the panel?", "At its sixth meeting it voted.", True),
+        ("What does Ledger III report about crates?", "Ledger II reports 40 crates.", False),
+        ("What does Ledger III report about crates?", "Ledger III reports 40 crates.", True),
     ],
 )
 def test_a_question_naming_one_of_a_series_is_answered_from_a_passage_naming_it(

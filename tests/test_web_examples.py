@@ -26,7 +26,8 @@ def curated(tmp_path_factory):
     from tests.conftest import settings_for
 
     root = tmp_path_factory.mktemp("curated")
-    settings = settings_for(root / "store", CURATED)
+    # The examples are English: the Spanish index (e5, ~7 chunks/s) would only cost minutes.
+    settings = settings_for(root / "store", CURATED, multilingual_max_chunks=0)
     assert run_ingest(settings, [CURATED], as_json=True) == 0
     return Casefile(settings)
 
