@@ -48,6 +48,7 @@ PASSAGES_READ = 8
 # as the lead: a second sentence that answers is common (a figure, then what it counts), a
 # third is mostly padding unless it is as good (evidence recall up on dev, dev2, D and E).
 MAX_SENTENCES = 3
+PLAIN_SENTENCES = 2  # … this many at the usual follower floor, any more at the ratio below
 THIRD_SENTENCE_RATIO = 0.8
 MAX_SENTENCES_BROAD = 4  # why / overview / compare questions get a fuller answer
 MAX_SENTENCES_TIMELINE = 6  # a timeline answers with its rows
@@ -217,12 +218,13 @@ class ExtractiveAnswerer:
         if form.chronology:
             # A timeline is one document's table or one story's dates: its rows, not two
             # sentences from each of several sources.
-            limit, per_document = MAX_SENTENCES_TIMELINE, None
+            limit, per_document, plain = MAX_SENTENCES_TIMELINE, None, None
+        elif form.broad:
+            limit, per_document, plain = MAX_SENTENCES_BROAD, PER_DOCUMENT_BROAD, None
         else:
-            limit = MAX_SENTENCES_BROAD if form.broad else MAX_SENTENCES
-            per_document = PER_DOCUMENT_BROAD if form.broad else None
+            limit, per_document, plain = MAX_SENTENCES, None, PLAIN_SENTENCES
         chosen = self._choose(candidates, leads, limit, per_document=per_document,
-                              cross_lingual=cross_lingual)
+                              plain=plain, cross_lingual=cross_lingual)
         if not chosen:
             return no_evidence(hits, self._why_not(form, hits))
         if form.chronology:
@@ -332,11 +334,13 @@ class ExtractiveAnswerer:
         leads: list[Candidate],
         limit: int,
         per_document: int | None = None,
+        plain: int | None = None,
         cross_lingual: bool = False,
     ) -> list[Candidate]:
         """The lead (the likeliest of ``leads``) and the followers that score close to it, at
-        most ``per_document`` from one document when others have some above the floor; never
-        a definition of a term the question does not use."""
+        most ``per_document`` from one document when others have some above the floor, and
+        past ``plain`` sentences only those nearly as likely as the lead; never a definition
+        of a term the question does not use."""
         ranked = sorted(candidates, key=lambda c: -c.probability)
         if not ranked:
             return []
@@ -359,7 +363,7 @@ class ExtractiveAnswerer:
             if capped and sum(c.passage.doc_id == candidate.passage.doc_id
                               for c in chosen) >= per_document:
                 continue
-            if (limit == MAX_SENTENCES and len(chosen) >= 2
+            if (plain is not None and len(chosen) >= plain
                     and candidate.probability < THIRD_SENTENCE_RATIO * lead.probability):
                 continue
             words = terms(candidate.text)
