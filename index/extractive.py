@@ -31,6 +31,7 @@ from index.features import (
     meets_question,
     sentence_features,
     terms,
+    unknown_names,
 )
 from index.followup import Query
 from index.language import is_spanish
@@ -85,8 +86,10 @@ SHORT_ITEM = 12  # words
 RUN_ON_ITEM = re.compile(r"^(?:\*\*)?\(\w{1,4}\)(?:\*\*)?\s+[a-z]")
 ITEM_LABEL = re.compile(r"(?:\*\*)?\(\w{1,4}\)(?:\*\*)?\s")
 LIST_WORDS = 60  # a lead-in quoted with its items: at most this long, but with one item always
-LEAD_IN = re.compile(r"(?:[:—–]|\b(?:including|includes|include|the following|as follows|such as))"
-                     r"[\s*]*$", re.I)
+# … or a lead-in whose dash the source lost: it stops on a word no sentence ends on ("It shall
+# be unlawful for any person to", then its items "(1) ship, …").
+LEAD_IN = re.compile(r"(?:[:—–]|\b(?:including|includes|include|the following|as follows|such as|"
+                     r"to|of|the|an?|by|for|with|from|that|than))[\s*]*$", re.I)
 OPEN_DASH = re.compile(r"[—–][\s*]*$")
 # "[FR Doc. 2025-02873 Filed 2-19-25; 8:45 am]", "[Applause.]": a note about the document, in
 # brackets from end to end, never a statement of it.
@@ -132,7 +135,9 @@ def _sentence_vectors(texts: list[str], model: BaseEmbedding | None = None
     model = model or embed_model()
     keys = [(model.model_name, t) for t in dict.fromkeys(texts)]
     found = {k[1]: v for k in keys if (v := _VECTORS.get(k)) is not None}
-    missing = [t for _, t in keys if t not in found]
+    # Shortest first: the model pads each batch to its longest text, so mixing one long
+    # sentence into a batch of short ones costs as much as a batch of long ones.
+    missing = sorted((t for _, t in keys if t not in found), key=len)
     if missing:
         fresh = dict(zip(missing, map(tuple, model.get_text_embedding_batch(missing))))
         if len(_VECTORS) > _VECTORS_KEPT:
@@ -191,7 +196,11 @@ class ExtractiveAnswerer:
     def compose(self, query: Query, hits: list[Hit]) -> Composed:
         if not hits:
             return no_evidence(hits, "Nothing in the corpus matches this question.")
-        form = QuestionForm.of(query.text, query.context)
+        form = QuestionForm.of(query.text, query.context).numbered_as_in(self._stats())
+        # (A Spanish question's names are Spanish spellings of what English passages say.)
+        unknown = [] if is_spanish(query.text) else unknown_names(query.text, self._stats())
+        if unknown:
+            return no_evidence(hits, f"The corpus never mentions {' or '.join(unknown[:3])}.")
         if self._closeness(query.search_text, hits) < self.ranker.dense_floor:
             return no_evidence(hits, self._why_not(form, hits))
         candidates = self.candidates(query, hits)
@@ -271,7 +280,7 @@ class ExtractiveAnswerer:
     def candidates(self, query: Query, hits: list[Hit]) -> list[Candidate]:
         """Every quotable sentence of the first passages, with its feature vector (the ranker's
         training data is made by this same method)."""
-        form = QuestionForm.of(query.text, query.context)
+        form = QuestionForm.of(query.text, query.context).spelled_out(self._stats().acronyms)
         read = hits[:PASSAGES_READ]
         out: list[Candidate] = []
         for rank, hit in enumerate(read):

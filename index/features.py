@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*")
 POSSESSIVE = re.compile(r"['’]s$")
@@ -31,12 +31,16 @@ STOPWORDS = frozenset({
     "tell", "me", "us", "according", "whose", "here", "give", "explain", "describe",
     "el", "la", "los", "las", "de", "del", "que", "en", "y", "un", "una", "por", "para", "qué",
     "cuál", "cuáles", "cómo", "quién", "cuándo", "es", "se", "su", "sus", "lo", "al",
+    # Negations and pronouns contracted: function words however they are spelled.
+    "isn't", "aren't", "wasn't", "weren't", "don't", "doesn't", "didn't", "can't", "couldn't",
+    "won't", "wouldn't", "shouldn't", "hasn't", "haven't", "hadn't", "i'm", "i'd", "i've",
+    "it's", "that's", "there's", "what's", "who's", "let's",
 })
 
 
 def terms(text: str) -> set[str]:
     """Content words, crudely singular: enough to compare a question with a sentence."""
-    words = (POSSESSIVE.sub("", w) for w in WORD.findall(text.lower()))
+    words = (POSSESSIVE.sub("", w) for w in WORD.findall(text.lower().replace("’", "'")))
     return {w.rstrip("s") if len(w) > 3 else w for w in words if w not in STOPWORDS}
 
 
@@ -46,15 +50,21 @@ class CorpusStats:
 
     chunks: int
     frequency: dict[str, int]
+    # Nouns the corpus numbers as a series ("the Ninth Meeting", "118th Congress").
+    series: frozenset[str] = frozenset()
+    # Acronyms the corpus defines, with their long forms (index/acronyms.py).
+    acronyms: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, texts: Iterable[str]) -> CorpusStats:
         counts: Counter[str] = Counter()
+        series: set[str] = set()
         total = 0
         for text in texts:
             counts.update(terms(text))
+            series |= {named.split(" ", 1)[1] for named in ordinals_named(text)}
             total += 1
-        return cls(total, dict(counts))
+        return cls(total, dict(counts), frozenset(series))
 
     def idf(self, term: str) -> float:
         """Smoothed IDF, scaled to [0, 1]; a term the corpus never uses gets 1."""
@@ -216,6 +226,8 @@ class QuestionForm:
     named_person: bool = False  # "which judges …"
     ordinals: frozenset[str] = frozenset()  # "the Ninth Circuit", "118th Congress": that one
     subject: frozenset[str] = frozenset()  # what a definition question asks to be defined
+    # Acronyms it uses, each with its long form's terms: a statute never calls itself "PLCAA".
+    spelled: tuple[tuple[str, frozenset[str]], ...] = ()
 
     @classmethod
     def of(cls, question: str, context: str = "") -> QuestionForm:
@@ -237,6 +249,24 @@ class QuestionForm:
             subject=_defined_subject(question),
             ordinals=frozenset(ordinals_named(about)),
         )
+
+    def spelled_out(self, acronyms: Mapping[str, str]) -> QuestionForm:
+        """The form knowing the long forms of the acronyms it uses (those the corpus defines)."""
+        used = tuple((term, frozenset(terms(long)))
+                     for acronym, long in acronyms.items()
+                     for term in terms(acronym) if term in self.terms)
+        return replace(self, spelled=used)
+
+    def with_acronyms(self, words: set[str]) -> set[str]:
+        """``words`` and every acronym of the question whose long form they hold in full."""
+        return words | {term for term, long in self.spelled if long <= words}
+
+    def numbered_as_in(self, stats: CorpusStats) -> QuestionForm:
+        """The form with only the ordinals that name one of a series the corpus numbers too:
+        "the tenth meeting" (the corpus numbers its meetings) asks for that one; "their second
+        lawsuit" (it numbers no lawsuits) is a description, which any passage may answer."""
+        kept = frozenset(o for o in self.ordinals if o.split(" ", 1)[1] in stats.series)
+        return replace(self, ordinals=kept)
 
     @property
     def asks_name(self) -> bool:
@@ -304,9 +334,13 @@ def _stem(word: str) -> str:
 def counted_words(question: str) -> list[str]:
     """The words after "how many" / "how much", up to the first function word."""
     match = COUNTED_AFTER.search(question)
+    words = WORD.findall(match.group(1))[:COUNT_WINDOW] if match else []
     phrase: list[str] = []
-    for word in WORD.findall(match.group(1))[:COUNT_WINDOW] if match else []:
-        if word.lower() in STOPWORDS:
+    for i, word in enumerate(words):
+        # A function word inside a name goes on ("how many Fast and Furious guns").
+        inside_name = 0 < i < len(words) - 1 and words[i - 1][0].isupper() \
+            and words[i + 1][0].isupper()
+        if word.lower() in STOPWORDS and not inside_name:
             break
         phrase.append(word)
     return _counted_head(phrase)
@@ -409,6 +443,29 @@ def meets_question(form: QuestionForm, sentence: str, context: str, passage: str
     return not form.named_person or bool(PERSON.search(sentence))
 
 
+# A capitalised word inside a sentence ("Justice Alito", "the European Union"): a name, unless
+# it is an acronym or an abbreviation ("FTO", "H.R."), which texts often spell out instead.
+CAPITALISED_WORD = re.compile(r"(?<![\w.’'-])[A-Z][a-z][^\W\d_]*(?:[’'-][^\W\d_]+)*(?![\w.])")
+NAME_RUN = re.compile(r"[A-Z][^\W_]*(?:[’'-][^\W_]+)*(?: [A-Z][^\W_]*(?:[’'-][^\W_]+)*)*")
+SENTENCE_START = re.compile(r"(?:^|[.?!:;\"“(—–-])\s*$")
+
+
+def unknown_names(text: str, stats: CorpusStats) -> list[str]:
+    """The names in a question that no passage of the corpus uses: the corpus cannot say
+    anything about them (checked literally, as figures and names are elsewhere: embeddings
+    place "Justice Alito" next to "Justice Kagan"). A sentence's first word is not taken for a
+    name, nor is an acronym."""
+    found = []
+    for run in NAME_RUN.finditer(text):
+        inside = [m for m in CAPITALISED_WORD.finditer(run.group())
+                  if not SENTENCE_START.search(text[: run.start() + m.start()])]
+        if any((words := terms(m.group())) and all(stats.frequency.get(w, 0) == 0
+                                                   for w in words) for m in inside):
+            # Named as the question names it: "the European Union", "Justice Alito".
+            found.append(run.group()[inside[0].start():])
+    return list(dict.fromkeys(found))
+
+
 def _weighted_share(wanted: Iterable[str], present: set[str], stats: CorpusStats) -> float:
     weights = {t: stats.idf(t) for t in wanted}
     total = sum(weights.values())
@@ -433,9 +490,9 @@ def sentence_features(
 ) -> list[float]:
     """The feature vector, in the order of FEATURES."""
     asked = form.terms
-    title_terms = terms(title)
-    said = terms(sentence) | terms(heading)
-    context = terms(passage_text) | title_terms
+    title_terms = form.with_acronyms(terms(title))
+    said = form.with_acronyms(terms(sentence) | terms(heading))
+    context = form.with_acronyms(terms(passage_text) | title_terms)
     plain_asked = asked - title_terms
     overlap = len(plain_asked & said) / len(plain_asked) if plain_asked else 0.0
     missing = [stats.idf(t) for t in asked if t not in context]

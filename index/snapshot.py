@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("casefile.snapshot")
 CANDIDATES = 40  # hits taken from each retriever before fusion (retrieval.CANDIDATES)
-FORMAT = 1  # of the persisted folder; a folder of another format is rebuilt
+FORMAT = 2  # of the persisted folder; a folder of another format is rebuilt (2: series)
 STATS_FILE = "snapshot.json"
 KEEP = 3  # persisted snapshots kept: the newest, and older ones a reader may be loading
 
@@ -187,7 +187,8 @@ def _assemble(store: CorpusStore, key: str, committed: dict[str, DocumentRecord]
         documents=MappingProxyType(committed),
         bm25=bm25,
         columns=ChunkColumns.of(bm25.corpus) if bm25 is not None else None,
-        stats=CorpusStats(int(stats["chunks"]), stats["frequency"]),
+        stats=CorpusStats(int(stats["chunks"]), stats["frequency"],
+                          frozenset(stats["series"]), MappingProxyType(meta["acronyms"])),
         acronyms=MappingProxyType(meta["acronyms"]),
         numbers=DocumentNumbers((d, r.title) for d, r in committed.items()),
         link_lists=frozenset(meta["link_lists"]),
@@ -218,7 +219,8 @@ def _build(store: CorpusStore,
         "format": FORMAT,
         "served": len(nodes),
         "link_lists": link_lists,
-        "stats": {"chunks": stats.chunks, "frequency": stats.frequency},
+        "stats": {"chunks": stats.chunks, "frequency": stats.frequency,
+                  "series": sorted(stats.series)},
         "acronyms": defined_acronyms(n.get_content() for n in nodes),
     }
     return bm25, meta

@@ -113,6 +113,17 @@ def test_question_about_names_the_corpus_never_uses_abstains_and_says_which(case
     assert answer.related  # the closest passages, shown as related reading
 
 
+def test_a_person_the_corpus_never_names_is_not_answered_for(casefile):
+    """The topic is the corpus's own; the judge is not in it, so nothing said about the ruling
+    is about her dissent (embeddings would answer with the ruling)."""
+    answer = casefile.ask("Why did Judge Halvorsen dissent from the Fixture Circuit's ruling "
+                          "on the pangolin appeal?")
+    assert answer.status == "no_evidence"
+    assert "never mentions Judge Halvorsen" in answer.answer
+    assert casefile.ask("Why did the Fixture Circuit rule against the pangolin "
+                        "appeal?").status == "answered"
+
+
 @pytest.mark.parametrize("question", ["", "   ", "\n\t"])
 def test_empty_question_is_refused_before_searching(casefile, question):
     with pytest.raises(InvalidQuestion):
@@ -229,6 +240,17 @@ def test_pointers_sponsor_lists_and_cut_sentences_are_never_quoted():
                          "Ring (also known as DR).")
     assert _quotable("(3) the term “courier” means any person paid to carry goods across.")
     assert _quotable("The bureau (ATF) traced 12,345 firearms seized between 2015 and 2019.")
+    # A lead-in whose dash the source lost stops on a word no sentence ends on; joined to its
+    # items it is quoted whole.
+    from index.extractive import _with_lists
+    from index.sentences import sentences
+
+    lost_dash = ("It is unlawful for any courier to\n\n(1) carry a sealed crate across the harbor "
+                 "without a permit; or\n\n(2) hand a sealed crate to a stranger.")
+    assert not _quotable("It is unlawful for any courier to")
+    pieces = [lost_dash[a:b] for a, b in _with_lists(lost_dash, list(sentences(lost_dash)))]
+    assert any(p.startswith("It is unlawful") and p.endswith("stranger.")
+               and _quotable(p) for p in pieces)
     # A long lead-in that ends on a dash stops mid-sentence: its items finish it.
     assert not _quotable("No courier may hand a sealed fixture crate to a stranger at the "
                          "depot if the courier suspects that the stranger plans to—")

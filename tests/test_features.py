@@ -104,6 +104,20 @@ def test_a_question_naming_one_of_a_series_is_answered_from_a_passage_naming_it(
     assert meets_question(form, passage, "", passage) is meets
 
 
+def test_only_a_series_the_corpus_numbers_is_asked_for_by_its_ordinal():
+    from index.features import CorpusStats, meets_question
+
+    stats = CorpusStats.of(["The Ninth Panel met in May.", "A crate was seized."])
+    assert stats.series == {"panel"}
+    passage = "The harbor board filed a suit over the crates."
+    # the corpus numbers its panels: the Tenth Panel is one it may not cover
+    assert not meets_question(QuestionForm.of("What did the Tenth Panel decide?")
+                              .numbered_as_in(stats), passage, "", passage)
+    # it numbers no suits: "their second suit" describes one, any passage may answer
+    assert meets_question(QuestionForm.of("Who did the board name in its second suit?")
+                          .numbered_as_in(stats), passage, "", passage)
+
+
 def test_a_definition_question_is_not_answered_by_the_definition_of_another_term():
     from index.features import defines_another_term
 
@@ -129,3 +143,29 @@ def test_a_timeline_question_is_told_and_its_rows_are_dated():
             "| Apr 2024 | A petition is filed |", "In 2021 the suit began.", "No date here."]
     assert [date_key(r) for r in rows] == [(2024, 8, 7), (2024, 3, 22), (2024, 4, 0),
                                            (2021, 0, 0), None]
+
+
+def test_names_the_corpus_never_uses_are_found_as_the_question_names_them():
+    from index.features import CorpusStats, unknown_names
+
+    stats = CorpusStats.of(["Judge Okafor ruled for the Harbor Board.", "The FTO list grew."])
+    assert unknown_names("Why did Judge Brandvold overrule the Harbor Board?", stats) == [
+        "Judge Brandvold"]
+    assert unknown_names("Did the Lisbon Port Authority join?", stats) == ["Lisbon Port Authority"]
+    # a sentence's first word, an acronym, a known name: none is taken for an unknown name
+    assert unknown_names("Brandvold? Okafor ruled. Did the SDGT list grow?", stats) == []
+
+
+def test_a_counted_thing_is_read_past_the_and_inside_a_name():
+    from index.features import counted_words
+
+    assert counted_words("How many Harbor and Pier permits were issued?") == [
+        "Harbor", "and", "Pier", "permits"]
+    assert counted_words("How many permits and licences were issued?") == ["permits"]
+
+
+def test_contracted_negations_are_function_words():
+    from index.features import terms
+
+    assert terms("Why isn’t the courier allowed, and what's the fine? I'd ask.") == {
+        "courier", "allowed", "fine", "ask"}

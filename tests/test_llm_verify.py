@@ -108,3 +108,19 @@ def test_an_uncited_sentence_is_cited_to_the_passage_that_holds_it(verifier, hit
     assert sentence.supported and sentence.citations == [1] and checked.found_sources == 1
     assert checked.citations[0].passage.doc_id == REPORT
     assert "12,345" in checked.citations[0].sentence
+
+
+def test_prepared_passages_leave_only_the_answer_to_embed(casefile, hits):
+    """What the answerer runs while the model writes: afterwards the check embeds the answer's
+    own sentences and nothing of the passages."""
+    from index import extractive
+
+    verifier = Verifier(casefile.answerer.ranker, casefile.retriever.stats)
+    extractive._VECTORS.clear()
+    verifier.prepare(hits)
+    prepared = set(extractive._VECTORS)
+    assert prepared  # the passages' sentences
+    answer = "Violators of the fixture transfer rule face up to 12 years in prison [1]."
+    verifier.check(answer, hits)
+    added = {text for _, text in set(extractive._VECTORS) - prepared}
+    assert added == {"Violators of the fixture transfer rule face up to 12 years in prison."}

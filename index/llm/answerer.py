@@ -13,6 +13,7 @@ verifier checks every sentence.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -48,13 +49,19 @@ class GenerativeAnswerer:
         if core.status != "answered":
             return core
         shown = hits[:PROMPT_PASSAGES]
+        verifier = Verifier(self.extractive.ranker, self._stats())
+        # The passages' sentences are embedded while the model writes, not after it.
+        preparing = threading.Thread(target=verifier.prepare, args=(shown,), daemon=True)
+        preparing.start()
         try:
             messages = build_messages(query.search_text, [h.passage for h in shown])
             generation = generate(self.backend, messages, on_token)
         except LLMUnavailable as exc:
             return _fallback(core, f"{exc} {FALLBACK}")
+        finally:
+            preparing.join()
         started = time.perf_counter()
-        verified = Verifier(self.extractive.ranker, self._stats()).check(generation.text, shown)
+        verified = verifier.check(generation.text, shown)
         timings = {"first_token": generation.first_token_s * 1000,
                    "generate": generation.seconds * 1000,
                    "verify": (time.perf_counter() - started) * 1000}

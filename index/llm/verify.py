@@ -192,6 +192,12 @@ class Verifier:
         self._vectors: dict[str, tuple[float, ...]] = {}  # this answer's texts, embedded once
         self.bar = max(ranker.abstain_below, CLAIM_SUPPORT)
 
+    def prepare(self, hits: list[Hit]) -> None:
+        """Embed the prompt passages' sentences (and headings) ahead of the answer: the
+        generative answerer calls this while the model writes, so that checking the answer
+        then embeds only its own sentences (those vectors were most of the check's cost)."""
+        self._embed([], [self._view(h) for h in hits])
+
     def check(self, text: str, hits: list[Hit]) -> Verified:
         """``hits`` are the prompt's passages in prompt order: ``[n]`` is ``hits[n - 1]``."""
         claims = split_claims(text)
