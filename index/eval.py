@@ -111,16 +111,64 @@ def print_table(rows: list[Scored], out=sys.stdout) -> None:
     print(f"\nlatency per ask (warm): p50 {p(0.5):.0f} ms, p95 {p(0.95):.0f} ms", file=out)
 
 
+def load_items(path: Path) -> list[dict]:
+    """A question set; a set of our own keeps its evidence as offsets into the corpus
+    (``evidence_at``: document, start, end) instead of the third-party text itself."""
+    items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    if any("evidence_at" in item for item in items):
+        bodies = _bodies()
+        for item in items:
+            item["evidence"] = [bodies[doc][a:b] for doc, a, b in item.pop("evidence_at", [])]
+    return items
+
+
+def _bodies() -> dict[str, str]:
+    from ingest.readers import load_document
+
+    return {p.stem: load_document(p).text for folder in load_settings().corpus
+            if folder.exists() for p in sorted(folder.rglob("*.md"))}
+
+
+def as_offsets(items: list[dict]) -> list[dict]:
+    """The set with each evidence span replaced by where it sits in its document (span
+    matching as the eval README says: whitespace runs collapsed)."""
+    bodies = _bodies()
+    out = []
+    for item in items:
+        at = []
+        for span in item.get("evidence", []):
+            wanted = collapse_spaces(span)
+            for doc in item["expected"]:
+                body = bodies[doc]
+                pattern = r"\s+".join(map(re.escape, wanted.split(" ")))
+                match = re.search(pattern, body.replace("\u00a0", " "))
+                if match:
+                    at.append([doc, match.start(), match.end()])
+                    break
+            else:
+                raise ValueError(f"{item['id']}: span not found: {span!r}")
+        kept = {k: v for k, v in item.items() if k in ("id", "question", "answerable", "expected",
+                                                       "type", "history")}
+        out.append(kept | {"evidence_at": at})
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index.eval", description=__doc__)
     parser.add_argument("questions", nargs="?", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--k", type=int, default=10, help="passages retrieved per question")
     parser.add_argument("--show", action="store_true", help="print each question's outcome")
+    parser.add_argument("--as-offsets", type=Path, metavar="OUT",
+                        help="write the set with its evidence as corpus offsets, then stop")
     args = parser.parse_args(argv)
 
     from index.service import Casefile
 
-    items = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
+    items = load_items(args.questions)
+    if args.as_offsets:
+        args.as_offsets.write_text("".join(json.dumps(item, ensure_ascii=False) + "\n"
+                                           for item in as_offsets(items)))
+        return 0
     casefile = Casefile(load_settings())
     casefile.ask("warm-up question about the lawsuit")  # first call pays for lazy loading
     rows = []

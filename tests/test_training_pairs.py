@@ -8,6 +8,8 @@ import difflib
 import re
 from pathlib import Path
 
+import pytest
+
 from index.training.make_pairs import (
     Sentence,
     corpus_bodies,
@@ -38,10 +40,12 @@ def test_rows_point_into_the_corpus_and_hold_no_text_of_it():
     assert {"answerable", "hard-negative", "off-topic"} <= kinds
 
 
-def test_a_near_miss_differs_from_its_source_question_in_exactly_one_detail():
+@pytest.mark.parametrize(("kind", "source_kind"), [("near-miss", "answerable"),
+                                                   ("false-premise", "true-premise")])
+def test_a_twin_differs_from_its_source_question_in_exactly_one_detail(kind, source_kind):
     _, rows = _rows()
-    questions = {row.qid: row.question for row in rows if row.kind == "answerable"}
-    twins = [row for row in rows if row.kind == "near-miss"]
+    questions = {row.qid: row.question for row in rows if row.kind == source_kind}
+    twins = [row for row in rows if row.kind == kind]
     assert twins
     for twin in twins:
         source = questions[twin.source]

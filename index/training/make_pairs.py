@@ -10,8 +10,9 @@ sentence answers a question. Every row is made from the corpus alone, never from
 - **near-miss**: the same question with one *other* detail changed — another year, figure or
   name of the same kind the corpus uses elsewhere, or the outcome turned round (reversed ↔
   affirmed). The corpus does not answer it; label 0 with the source sentence.
-- **false premise**: "Why …?" over the sentence with one detail changed; label 0 with it (and
-  the true "Why …?" stays unlabelled: a sentence rarely says why).
+- **false premise**: "Why …?" over the sentence's claim with one detail changed; label 0 with
+  it, while its twin over the claim as the sentence makes it is labelled 1 (the sentence bears
+  the premise out), so the template itself says nothing.
 - **hard negatives**: the answerable question against the sentences beside its own and against
   the sentence of another document that shares most words with it; label 0.
 - **off-topic**: questions outside the corpus (written here, generic) against the sentences that
@@ -153,25 +154,41 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("|", " ")).strip()
 
 
-def corpus_sentences(folders: Iterable[Path]) -> Iterator[Sentence]:
+def documents(folders: Iterable[Path]) -> list[Path]:
+    return [p for folder in folders for p in sorted(folder.rglob("*.md"))
+            if p.name.upper() not in {"README.MD", "CATALOG.MD"}]
+
+
+# A document of a larger collection is sampled when it is about the corpus's subject; a
+# transcript (press briefings, remarks) is made of questions and asides, not statements.
+TOPIC = re.compile(r"\b(?:firearms?|guns?|cartels?|traffick\w*|fentanyl|Mexic\w+|border)\b", re.I)
+TRANSCRIPT = re.compile(r"press-briefings|remarks|speeches", re.I)
+
+
+def topical_sample(folder: Path, count: int, seed: int) -> list[Path]:
+    """``count`` documents of ``folder`` that mention the subject at least five times."""
+    chosen = [p for p in documents([folder]) if not TRANSCRIPT.search(str(p.relative_to(folder)))
+              and len(TOPIC.findall(p.read_text(errors="replace"))) >= 5]
+    random.Random(seed).shuffle(chosen)
+    return sorted(chosen[:count])
+
+
+def corpus_sentences(folders: Iterable[Path], paths: Iterable[Path] = ()) -> Iterator[Sentence]:
     from ingest.readers import BadDocument, load_document
 
-    for folder in folders:
-        for path in sorted(folder.rglob("*.md")):
-            if path.name.upper() in {"README.MD", "CATALOG.MD"}:
+    for path in [*documents(folders), *paths]:
+        try:
+            body = load_document(path).text
+        except BadDocument:
+            continue
+        for start, end in sentences(body):
+            raw = body[start:end]
+            if HEADING.match(raw) or raw.lstrip().startswith("|--") or "http" in raw:
                 continue
-            try:
-                body = load_document(path).text
-            except BadDocument:
-                continue
-            for start, end in sentences(body):
-                raw = body[start:end]
-                if HEADING.match(raw) or raw.lstrip().startswith("|--") or "http" in raw:
-                    continue
-                text = clean(raw)
-                if (MIN_WORDS <= len(text.split()) <= MAX_WORDS and text[0].isupper()
-                        and text.endswith((".", "!", '"', "”", ")"))):
-                    yield Sentence(path.stem, start, end, text)
+            text = clean(raw)
+            if (MIN_WORDS <= len(text.split()) <= MAX_WORDS and text[0].isupper()
+                    and text.endswith((".", "!", '"', "”", ")"))):
+                yield Sentence(path.stem, start, end, text)
 
 
 def details(text: str) -> list[Detail]:
@@ -338,10 +355,17 @@ def make_pairs(all_sentences: list[Sentence], seed: int = 13,
     words = {id(s): terms(s.text) for s in all_sentences}
     position = {id(s): i for sents in by_doc.values() for i, s in enumerate(sents)}
 
+    holding: dict[str, list[int]] = defaultdict(list)  # term → sentences using it
+    for i, s in enumerate(all_sentences):
+        for term in words[id(s)]:
+            holding[term].append(i)
+    common = max(50, len(all_sentences) // 20)  # a term this widespread finds nothing
+
     def closest_elsewhere(question: str, doc: str, n: int) -> list[Sentence]:
         asked = terms(question)
+        near = {i for t in asked if len(holding.get(t, ())) <= common for i in holding[t]}
         scored = [(len(asked & words[id(s)]) / (1 + len(words[id(s)]) ** 0.5), s)
-                  for s in all_sentences if s.doc != doc]
+                  for s in (all_sentences[i] for i in sorted(near)) if s.doc != doc]
         scored.sort(key=lambda x: (-x[0], x[1].doc, x[1].start))
         return [s for _, s in scored[:n]]
 
@@ -396,10 +420,13 @@ def make_pairs(all_sentences: list[Sentence], seed: int = 13,
                     old, new = flip
                     rows.append(row(re.sub(rf"\b{old}\b", new, question, count=1), s, 0,
                                     "near-miss", "outcome", qid))
-            # False premise: why something happened that the sentence says otherwise.
-            premise = _false_premise(s.text, ds, changer)
-            if premise:
-                rows.append(row(premise, s, 0, "false-premise", source=qid))
+            # False premise: why something happened that the sentence says otherwise (and its
+            # true twin, which the sentence bears out).
+            twins = premise_twins(s.text, ds, changer, rng.choice(PREMISES))
+            if twins:
+                true, false = twins
+                rows.append(row(true, s, 1, "true-premise"))
+                rows.append(row(false, s, 0, "false-premise", source=_qid(true, s.doc, s.start)))
     for question in OFF_TOPIC:
         for other in closest_elsewhere(question, "", negatives_per_question):
             rows.append(row(question, other, 0, "off-topic"))
@@ -410,24 +437,36 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
-def _false_premise(text: str, ds: list[Detail], changer: Changer) -> str | None:
-    """"Why did it happen that <the sentence with one detail changed>?": it presupposes what
-    the sentence contradicts."""
+# How a question presupposes a claim: the true and the false premise are asked alike, so the
+# model learns the claim, not the template.
+PREMISES = ("Why is it that {}?", "What explains the fact that {}?", "Why {}?")
+
+
+def _claim(text: str) -> str:
+    claim = re.sub(r"\s+", " ", re.sub(r"\([^()]*\)", "", text)).strip(" ,.;:")
+    return _lower_first(DANGLING.sub("", claim))
+
+
+def premise_twins(text: str, ds: list[Detail], changer: Changer, template: str
+                  ) -> tuple[str, str] | None:
+    """A question presupposing the sentence's claim, and its twin presupposing the claim with
+    one detail changed (or the outcome turned round): the second is a false premise."""
     for d in ds:
         changed = changer.other(d)
         if changed and changed not in text:
             left, right = _window(text, d.start, d.end)
-            claim = text[left:d.start] + changed + text[d.end:right]
-            claim = re.sub(r"\s+", " ", re.sub(r"\([^()]*\)", "", claim)).strip(" ,.;:")
-            claim = DANGLING.sub("", claim)
-            if changed not in claim or len(claim.split()) < MIN_QUESTION:
+            true = _claim(text[left:right])
+            false = _claim(text[left:d.start] + changed + text[d.end:right])
+            if changed not in false or len(false.split()) < MIN_QUESTION or false == true:
                 continue  # the change was cut away with a parenthesis: the claim is true
-            return f"Why is it that {_lower_first(claim)}?"
+            return template.format(true), template.format(false)
     flip = turned_round(text)
     if flip:
         left, right = _window(text, 0, 0)
-        claim = re.sub(rf"\b{flip[0]}\b", flip[1], text[left:right], count=1).strip(" ,.;:")
-        return f"Why is it that {_lower_first(claim)}?"
+        true = _claim(text[left:right])
+        false = _claim(re.sub(rf"\b{flip[0]}\b", flip[1], text[left:right], count=1))
+        if false != true:
+            return template.format(true), template.format(false)
     return None
 
 
@@ -449,11 +488,10 @@ def sentence_text(pair: dict, bodies: dict[str, str]) -> str:
     return clean(bodies[pair["doc"]][pair["start"]:pair["end"]])
 
 
-def corpus_bodies(folders: Iterable[Path]) -> dict[str, str]:
+def corpus_bodies(folders: Iterable[Path], paths: Iterable[Path] = ()) -> dict[str, str]:
     from ingest.readers import load_document
 
-    return {p.stem: load_document(p).text for f in folders for p in sorted(f.rglob("*.md"))
-            if p.name.upper() not in {"README.MD", "CATALOG.MD"}}
+    return {p.stem: load_document(p).text for p in [*documents(folders), *paths]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -466,9 +504,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--sample", type=int, default=0, help="print this many rows to read")
+    parser.add_argument("--also", type=Path, help="a larger collection to sample documents from "
+                        "(the bench corpus, unpacked)")
+    parser.add_argument("--also-docs", type=int, default=300)
     args = parser.parse_args(argv)
     folders = args.folders or [f for f in load_settings().corpus if f.exists()]
-    all_sentences = list(corpus_sentences(folders))
+    extra = topical_sample(args.also, args.also_docs, args.seed) if args.also else []
+    all_sentences = list(corpus_sentences(folders, extra))
     rows = make_pairs(all_sentences, seed=args.seed)
     if args.sample:
         texts = {(s.doc, s.start): s.text for s in all_sentences}
