@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
+from llama_index.core.schema import NodeWithScore, QueryBundle
 
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder
@@ -79,3 +84,50 @@ def scores(question: str, sentences: list[str]) -> list[float]:
     with _LOCK:  # one forward pass at a time: two cores, and torch's threads are shared
         return [float(s) for s in model.predict([(question, s) for s in sentences],
                                                 batch_size=32, show_progress_bar=False)]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How the answerer uses the model, calibrated by ``score_questions --calibrate --write``:
+    a question whose best judged sentence scores under ``abstain_below`` is not answered, and
+    sentences are ordered by the ranker's probability and the model's, blended with
+    ``blend`` (0: the ranker alone)."""
+
+    abstain_below: float = 0.0
+    blend: float = 0.0
+    judged: int = 8  # the ranker's likeliest sentences the model reads (it costs ~15 ms each)
+    calibrated_on: tuple[str, ...] = ()
+
+
+def calibration() -> Calibration | None:
+    """The shipped calibration, or None when the model is switched off
+    (CASEFILE_ANSWERABILITY=off) or not built."""
+    switched_off = os.environ.get("CASEFILE_ANSWERABILITY", "").lower() in ("off", "0", "no")
+    if switched_off or not available():
+        return None
+    card = json.loads(CARD.read_text()).get("calibration")
+    if not card:  # trained but not calibrated: not used
+        return None
+    return Calibration(card.get("abstain_below", 0.0), card.get("blend", 0.0),
+                       card.get("judged", 8), tuple(card.get("calibrated_on", ())))
+
+
+class AnswerabilityPostprocessor(BaseNodePostprocessor):
+    """The answerability stage as a llama-index node postprocessor: each node (a candidate
+    sentence) gets the model's probability that it answers the query as its score, best first.
+    Nodes past ``top_n`` are not read and keep no score."""
+
+    top_n: int = 8
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "AnswerabilityPostprocessor"
+
+    def _postprocess_nodes(self, nodes: list[NodeWithScore],
+                           query_bundle: QueryBundle | None = None) -> list[NodeWithScore]:
+        if query_bundle is None:
+            raise ValueError("the answerability stage needs the question")
+        read = nodes[: self.top_n]
+        probabilities = scores(query_bundle.query_str, [n.node.get_content() for n in read])
+        judged = [NodeWithScore(node=n.node, score=p) for n, p in zip(read, probabilities)]
+        return sorted(judged, key=lambda n: -(n.score or 0.0))

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from index import answerability
 from index.answers import AnswerSentence, Citation, Composed, answer_text, no_evidence
 from index.domain import BILL_NUMBER, PRIMER_LABEL, companion_key, dates_its_contents
 from index.embedding import embed_model, query_embedding
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
 PASSAGES_READ = 8
+UNANSWERED_AS_ASKED = ("No sentence of the closest passages answers it as asked: they may be "
+                       "about something else, or not bear out what the question assumes.")
 # An ordinary question gets up to three sentences, the third only when it scores nearly as high
 # as the lead: a second sentence that answers is common (a figure, then what it counts), a
 # third is mostly padding unless it is as good (evidence recall up on dev, dev2, D and E).
@@ -121,6 +124,7 @@ class Candidate:
     first: bool = False  # the passage's first quotable sentence
     features: list[float] = field(default_factory=list)
     probability: float = 0.0
+    answers: float | None = None  # the answerability model's score, when it read the sentence
 
 
 # Sentence vectors by model and text: passages recur across questions, and embedding them is
@@ -182,9 +186,11 @@ class ExtractiveAnswerer:
         self,
         stats: Callable[[], CorpusStats],
         ranker: SentenceRanker | None = None,
+        judge: bool = True,
     ) -> None:
         self._stats = stats  # the retriever's current corpus statistics
         self._ranker = ranker
+        self._calibration = answerability.calibration() if judge else None
 
     @property
     def ranker(self) -> SentenceRanker:
@@ -192,6 +198,11 @@ class ExtractiveAnswerer:
         if self._ranker is None:
             self._ranker = default_ranker()
         return self._ranker
+
+    @property
+    def calibration(self) -> answerability.Calibration | None:
+        """How the answerability model is used (None: not at all)."""
+        return self._calibration
 
     def compose(self, query: Query, hits: list[Hit]) -> Composed:
         if not hits:
@@ -206,10 +217,13 @@ class ExtractiveAnswerer:
         candidates = self.candidates(query, hits)
         for candidate in candidates:
             candidate.probability = self.ranker.probability(candidate.features)
+        cross_lingual = is_spanish(query.text)
+        # The trained model reads question and sentence together (English only: MiniLM).
+        if not cross_lingual and not self._judged_answerable(query, candidates):
+            return no_evidence(hits, UNANSWERED_AS_ASKED)
         # A quantity question is answered by a figure for what it counts, or not at all: the
         # closest passages often hold other figures about the same subject.
         # (Not across languages: a Spanish question names its counted thing in Spanish.)
-        cross_lingual = is_spanish(query.text)
         leads = candidates
         if form.quantity and not cross_lingual:
             leads = [c for c in candidates if c.features[COUNTED]]
@@ -241,6 +255,34 @@ class ExtractiveAnswerer:
         elif ASKS_OUTLINE.search(query.text) and not cross_lingual:
             chosen = _with_outline(chosen[0], hits) or chosen
         return self._write(chosen, hits)
+
+    def _judged_answerable(self, query: Query, candidates: list[Candidate]) -> bool:
+        """The answerability stage (index/answerability.py): the model reads the ranker's
+        likeliest sentences; the question is answerable when the best of them scores above
+        the calibrated floor. With a blend weight, the model's score also orders them."""
+        calibration = self._calibration
+        if calibration is None or not candidates:
+            return True
+        from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+        from index.answerability import AnswerabilityPostprocessor
+
+        ranked = sorted(candidates, key=lambda c: -c.probability)[: calibration.judged]
+        nodes = [NodeWithScore(node=TextNode(text=plain(c.text), id_=str(i)), score=c.probability)
+                 for i, c in enumerate(ranked)]
+        judged = AnswerabilityPostprocessor(top_n=calibration.judged).postprocess_nodes(
+            nodes, QueryBundle(query.search_text))
+        answers = {int(n.node.node_id): n.score or 0.0 for n in judged}
+        for i, candidate in enumerate(ranked):
+            candidate.answers = answers[i]
+        if calibration.blend:
+            unread = min(answers.values())  # a sentence the model did not read ranks as its worst
+            w = calibration.blend
+            for candidate in candidates:
+                answer = candidate.answers if candidate.answers is not None else unread
+                candidate.probability = (max(candidate.probability, 1e-6) ** (1 - w)
+                                         * max(answer, 1e-6) ** w)
+        return max(answers.values()) >= calibration.abstain_below
 
     @staticmethod
     def _closeness(question: str, hits: list[Hit]) -> float:

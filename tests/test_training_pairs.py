@@ -84,3 +84,16 @@ def test_the_same_seed_makes_the_same_rows():
 def test_sentences_are_read_from_the_body_not_the_front_matter():
     sentences = list(corpus_sentences([FIXTURES]))
     assert all(isinstance(s, Sentence) and "title:" not in s.text for s in sentences)
+
+
+def test_a_readers_question_gets_a_near_miss_twin_and_negatives():
+    sentences = list(corpus_sentences([FIXTURES]))
+    traced = next(s for s in sentences if "12,345" in s.text)
+    question = "How many guns seized from 2015 to 2019 did the office trace?"
+    rows = make_pairs(sentences, seed=3, readers={(traced.doc, traced.start): question})
+    mine = [r for r in rows if r.kind == "reader"]
+    assert [(r.question, r.label, r.start) for r in mine] == [(question, 1, traced.start)]
+    made = [r for r in rows if r.source == mine[0].qid]
+    assert {r.kind for r in made} == {"near-miss", "hard-negative"}
+    twin = next(r for r in made if r.kind == "near-miss")
+    assert twin.start == traced.start and twin.label == 0 and twin.question != question

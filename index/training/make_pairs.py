@@ -42,6 +42,7 @@ from index.features import terms
 from index.sentences import HEADING, sentences
 
 OUT = Path(__file__).parent / "pairs.jsonl"
+READERS = Path(__file__).parent / "llm-questions.jsonl"
 MIN_WORDS, MAX_WORDS = 8, 45
 ASKED_PER_SENTENCE = 2
 MIN_QUESTION, MAX_QUESTION = 6, 32  # words
@@ -341,7 +342,11 @@ def held_out(doc: str) -> bool:
 
 
 def make_pairs(all_sentences: list[Sentence], seed: int = 13,
-               negatives_per_question: int = 3) -> list[Pair]:
+               negatives_per_question: int = 3,
+               readers: dict[tuple[str, int], str] | None = None) -> list[Pair]:
+    """The rows. ``readers`` maps a sentence (document, start) to a reader's question written
+    for it (llm_questions.py): each is a pair too, with its near-miss twin and negatives."""
+    readers = readers or {}
     rng = random.Random(seed)
     found = {id(s): details(s.text) for s in all_sentences}
     pool: dict[str, list[str]] = defaultdict(list)
@@ -379,14 +384,19 @@ def make_pairs(all_sentences: list[Sentence], seed: int = 13,
         questions: list[tuple[str, Detail | None]] = []
         if (q := definition_question(s.text)) is not None:
             questions.append((q, None))
+        reader = readers.get((s.doc, s.start))
         askable = [d for d in ds if d.kind in KINDS and "(" not in d.text]
         # Up to ASKED_PER_SENTENCE of its details, each its own question.
         for asked in rng.sample(askable, min(len(askable), ASKED_PER_SENTENCE)):
             if (q := echo_question(s.text, asked)) is not None:
                 questions.append((q, asked))
+        if reader:
+            questions.append((reader, None))
         for question, asked in questions:
             qid = _qid(question, s.doc, s.start)
-            rows.append(row(question, s, 1, "answerable", asked.kind if asked else "definition"))
+            kind = "reader" if question == reader else "answerable"
+            detail = asked.kind if asked else ("definition" if kind == "answerable" else "")
+            rows.append(row(question, s, 1, kind, detail))
             # Hard negatives: beside it in its document, and the closest of other documents.
             # (Never one that may answer it too: a companion bill's copy, the same detail.)
             def unlike(other: Sentence, s: Sentence = s, asked: Detail | None = asked) -> bool:
@@ -401,11 +411,12 @@ def make_pairs(all_sentences: list[Sentence], seed: int = 13,
                 if unlike(other):
                     rows.append(row(question, other, 0, "hard-negative", source=qid))
                     break
-            if asked is None:
+            if asked is None and kind != "reader":
                 continue
             # Near-miss: one other detail the question keeps, changed.
-            kept = [d for d in ds if d is not asked and d.start >= 0
-                    and d.text in question]
+            kept = [d for d in ds if d is not asked and d.text in question]
+            if kind == "reader":  # a reader words the details their own way too
+                kept += [d for d in details(question) if d.text not in {k.text for k in kept}]
             rng.shuffle(kept)
             for d in kept:
                 changed = changer.other(d)
@@ -420,6 +431,8 @@ def make_pairs(all_sentences: list[Sentence], seed: int = 13,
                     old, new = flip
                     rows.append(row(re.sub(rf"\b{old}\b", new, question, count=1), s, 0,
                                     "near-miss", "outcome", qid))
+            if kind == "reader":
+                continue
             # False premise: why something happened that the sentence says otherwise (and its
             # true twin, which the sentence bears out).
             twins = premise_twins(s.text, ds, changer, rng.choice(PREMISES))
@@ -494,6 +507,12 @@ def corpus_bodies(folders: Iterable[Path], paths: Iterable[Path] = ()) -> dict[s
     return {p.stem: load_document(p).text for p in [*documents(folders), *paths]}
 
 
+def _read(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
 def main(argv: list[str] | None = None) -> int:
     from index.settings import load_settings
 
@@ -506,12 +525,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=0, help="print this many rows to read")
     parser.add_argument("--also", type=Path, help="a larger collection to sample documents from "
                         "(the bench corpus, unpacked)")
-    parser.add_argument("--also-docs", type=int, default=300)
+    parser.add_argument("--also-docs", type=int, default=150)
+    parser.add_argument("--readers", type=Path, default=READERS,
+                        help="readers' questions written by llm_questions.py (if present)")
     args = parser.parse_args(argv)
     folders = args.folders or [f for f in load_settings().corpus if f.exists()]
     extra = topical_sample(args.also, args.also_docs, args.seed) if args.also else []
     all_sentences = list(corpus_sentences(folders, extra))
-    rows = make_pairs(all_sentences, seed=args.seed)
+    readers = {(r["doc"], r["start"]): r["question"] for r in _read(args.readers)}
+    rows = make_pairs(all_sentences, seed=args.seed, readers=readers)
     if args.sample:
         texts = {(s.doc, s.start): s.text for s in all_sentences}
         for pair in random.Random(args.seed).sample(rows, min(args.sample, len(rows))):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -81,6 +82,7 @@ def score_sets(paths: list[Path], top: int) -> list[dict]:
     from index.service import Casefile
     from index.settings import load_settings
 
+    os.environ["CASEFILE_ANSWERABILITY"] = "off"  # "status" is the answer without the model
     casefile = Casefile(load_settings())
     answerer = casefile.answerer
     out = []
@@ -112,11 +114,11 @@ def score_sets(paths: list[Path], top: int) -> list[dict]:
     return out
 
 
-def calibrate(rows: list[dict], on: set[str], max_false: float) -> None:
+def calibrate(rows: list[dict], on: set[str], max_false: float, top: int = 8) -> float:
     """The CE threshold from the ``on`` sets (highest that refuses at most ``max_false`` of
     their answerable questions the pipeline answers now), then its effect on every set."""
-    def best(r: dict) -> float:
-        return max((c["ce"] for c in r["candidates"]), default=0.0)
+    def best(r: dict) -> float:  # of the ``top`` sentences the answerer lets the model read
+        return max((c["ce"] for c in r["candidates"][:top]), default=0.0)
 
     tuning = sorted(best(r) for r in rows if r["set"] in on and r["answerable"]
                     and r["status"] == "answered")
@@ -135,6 +137,7 @@ def calibrate(rows: list[dict], on: set[str], max_false: float) -> None:
         print(f"  {name:12s} abstention {now_abst:.2f} -> {new_abst:.2f}   false abstention "
               f"{now_false:.2f} -> {new_false:.2f}   top sentence holds evidence by blend "
               f"weight of the cross-encoder: {tops}")
+    return threshold
 
 
 BLENDS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -160,11 +163,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibrate", type=Path, help="a scores file written by --out")
     parser.add_argument("--on", nargs="+", default=["dev.jsonl"], help="sets to calibrate on")
     parser.add_argument("--max-false", type=float, default=0.07)
+    parser.add_argument("--judged", type=int, default=8, help="sentences the model reads")
+    parser.add_argument("--blend", type=float, default=0.0, help="written with --write")
+    parser.add_argument("--write", action="store_true",
+                        help="write the calibration into the model's card")
     parser.add_argument("--pairs-out", type=Path, help="write training rows from the sets' "
                         "questions here instead of scoring")
     args = parser.parse_args(argv)
     if args.calibrate:
-        calibrate(json.loads(args.calibrate.read_text()), set(args.on), args.max_false)
+        threshold = calibrate(json.loads(args.calibrate.read_text()), set(args.on),
+                              args.max_false, args.judged)
+        if args.write:
+            from index.answerability import CARD
+
+            card = json.loads(CARD.read_text())
+            card["calibration"] = {"abstain_below": threshold, "blend": args.blend,
+                                   "judged": args.judged, "max_false": args.max_false,
+                                   "calibrated_on": sorted(args.on)}
+            CARD.write_text(json.dumps(card, indent=1) + "\n")
+            print(f"wrote the calibration to {CARD}", file=sys.stderr)
         return 0
     if args.pairs_out:
         made = question_pairs(args.sets)
