@@ -100,10 +100,11 @@ class Calibration:
 
 
 def calibration() -> Calibration | None:
-    """The shipped calibration, or None when the model is switched off
-    (CASEFILE_ANSWERABILITY=off) or not built."""
-    switched_off = os.environ.get("CASEFILE_ANSWERABILITY", "").lower() in ("off", "0", "no")
-    if switched_off or not available():
+    """The shipped calibration when the stage is switched on (CASEFILE_ANSWERABILITY=on), else
+    None. Off by default: on the held-out questions it has not yet beaten the ranker's own
+    abstention (docs/evaluation.md, 8 December 2026)."""
+    switched_on = os.environ.get("CASEFILE_ANSWERABILITY", "").lower() in ("on", "1", "yes")
+    if not switched_on or not available():
         return None
     card = json.loads(CARD.read_text()).get("calibration")
     if not card:  # trained but not calibrated: not used

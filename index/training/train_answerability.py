@@ -71,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="rows from a question set's own questions (score_questions "
                         "--pairs-out), repeated --repeat times: readers' wording is scarce")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--echo-share", type=float, default=0.4,
+                        help="share of the echo questions (with the rows made from each) kept")
+    parser.add_argument("--reader-repeat", type=int, default=3,
+                        help="times a reader's question (llm_questions.py) and the rows made "
+                        "from it are trained on: they are few beside the echo questions")
     parser.add_argument("--out", type=Path, default=MODELS)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=4e-5)
@@ -96,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
     rows = [r for path in args.pairs for r in read(path)]
+    readers = {r["qid"] for r in rows if r["kind"] == "reader"}
+    # A question and the rows made from it are kept or left out together.
+    rows = [r for r in rows if r["qid"] in readers or r["source"] in readers
+            or int((r["source"] or r["qid"])[:6], 16) % 1000 < args.echo_share * 1000]
+    rows += [dict(r) for r in rows if r["qid"] in readers or r["source"] in readers
+             for _ in range(args.reader_repeat - 1)]
     asked = [r for path in args.question_pairs if path.exists() for r in read(path)]
     resolve_questions(asked, [EVAL_DIR, PROJECT_ROOT / "docs" / "eval"])
     rows += [dict(r) for r in asked for _ in range(args.repeat)]
@@ -105,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = [r for r in rows if r["doc"] in bodies]
     for r in rows:
         r["text"] = sentence_text(r, bodies)
-    test = [r for r in rows if held_out(r["doc"]) and not r["kind"].startswith("question-set")]
+    test = list({r["qid"]: r for r in rows if held_out(r["doc"])  # each row once
+                 and not r["kind"].startswith("question-set")}.values())
     train = rows if args.all else [r for r in rows if not held_out(r["doc"])]
     print(f"{len(train)} training rows, {len(test)} held-out rows "
           f"({len({r['doc'] for r in test})} documents)", file=sys.stderr)
