@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
+import time
 
 from index.settings import Settings, SettingsError, load_settings  # first: telemetry off
 from index.web.server import DEFAULT_HOST, DEFAULT_PORT
@@ -18,7 +20,9 @@ log = logging.getLogger("casefile.web")
 
 
 def ensure_ingested(settings: Settings) -> None:
-    """An empty store would make every answer an error: fill it from the corpus first."""
+    """An empty store would make every answer an error: fill it from the corpus first. The
+    multilingual vectors (Spanish questions only) are left to ``prepare_spanish``, after the
+    chat serves: on two cores they take minutes, and English questions need none of them."""
     from index.store import CorpusStore
 
     if CorpusStore(settings).chunk_count() > 0:
@@ -28,7 +32,38 @@ def ensure_ingested(settings: Settings) -> None:
     folders = [p for p in settings.corpus if p.exists()]
     log.info("the store is empty: ingesting %s", ", ".join(map(str, folders)) or "nothing")
     if folders:
-        run_ingest(settings, folders)
+        run_ingest(settings, folders, multilingual=False)
+
+
+def prepare_spanish(settings: Settings, casefile) -> None:
+    """Embed the chunks the multilingual index lacks (a first start, or a start after one that
+    was stopped half-way), saying how far it is; then the chat searches with it."""
+    share = casefile.spanish_prepared()
+    if share is None or share >= 1:
+        return
+    from ingest.cli import prepare_multilingual
+
+    started = time.monotonic()
+    done = 0
+
+    def on_page(embedded: int, total: int) -> None:
+        nonlocal done
+        done += embedded
+        rate = done / max(time.monotonic() - started, 1e-6)
+        log.info("Spanish questions: preparing, %d %% (%d of %d chunks, about %d s left)",
+                 100 * done // total, done, total, (total - done) / max(rate, 1e-6))
+
+    from index.store import StoreUnavailable
+    from ingest.lock import StoreBusy
+
+    try:
+        prepare_multilingual(settings, on_page)
+    except (StoreBusy, StoreUnavailable) as exc:  # the English chat goes on regardless
+        log.warning("Spanish questions: not prepared now (%s); the next start goes on with it",
+                    exc)
+        return
+    casefile.retriever.refresh(reopen=True)
+    log.info("Spanish questions: ready")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     except StoreUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    threading.Thread(target=prepare_spanish, args=(settings, casefile), daemon=True,
+                     name="prepare-spanish").start()
     serve(build_app(casefile), host=args.host, port=args.port, auth=settings.login)
     return 0
 

@@ -86,6 +86,9 @@ class Casefile:
         if is_spanish(question):
             notices.append("The documents are in English: Casefile searched them with your "
                            "Spanish question, and every quote is English text as it stands.")
+            if (share := self.spanish_prepared()) is not None and share < 1:
+                notices.append(f"The search made for Spanish questions is still being prepared "
+                               f"({share:.0%}): this answer comes from the English search alone.")
         if filters and filters.active and not hits:
             notices.append("No passage matches the filters; widen them to search the whole corpus.")
         return Answer(
@@ -106,6 +109,15 @@ class Casefile:
             backend=composed.backend,
             sentences=composed.sentences,
         )
+
+    def spanish_prepared(self) -> float | None:
+        """The share of chunks the multilingual index holds, None when the store keeps none
+        (over CASEFILE_MULTILINGUAL_MAX_CHUNKS, or switched off)."""
+        store = self.retriever.store
+        chunks = store.chunk_count()
+        if not chunks or chunks > self.settings.multilingual_max_chunks:
+            return None
+        return min(1.0, store.multilingual.count() / chunks)
 
     def _search(self, query: str, k: int, filters: SearchFilters | None) -> list[Hit]:
         try:

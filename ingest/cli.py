@@ -68,7 +68,10 @@ def run_ingest(
     dry_run: bool = False,
     as_json: bool = False,
     wait: float = 0,
+    multilingual: bool = True,
 ) -> int:
+    """Ingest ``paths``. ``multilingual=False`` leaves the multilingual (Spanish) vectors to
+    ``prepare_multilingual``: the app's first start serves English questions before them."""
     from index.store import CorpusStore, StoreUnavailable
     from ingest.discover import find_documents
     from ingest.lease import LeaseLost
@@ -85,7 +88,7 @@ def run_ingest(
                     dry_run=dry_run,
                     unseen_folders=[p.path for p in problems if p.unseen_folder],
                 )
-            if not dry_run:
+            if not dry_run and multilingual:
                 _sync_multilingual(store, settings, summary, quiet=as_json)
                 # readers load the corpus snapshot instead of each building it
                 from index.snapshot import persist_after_ingest
@@ -102,6 +105,18 @@ def run_ingest(
         print(f"no documents found under: {', '.join(map(str, paths)) or '(no paths)'}",
               file=sys.stderr)
     return EXIT_SOME_FAILED if summary.failed else EXIT_OK
+
+
+def prepare_multilingual(settings: Settings, on_page=None, wait: float = 600):
+    """Embed the chunks the multilingual collection lacks (after an ingest that left them, or
+    a pass that was stopped half-way: it goes on from where it stopped, a page at a time),
+    under the writer lock like any ingest. ``on_page(done, total)`` sees its progress."""
+    from index.store import CorpusStore
+    from ingest.lock import writer_lock
+    from ingest.multilingual import sync_multilingual
+
+    with writer_lock(settings, wait) as guard:
+        return sync_multilingual(CorpusStore(settings, guard=guard), settings, on_page)
 
 
 def _sync_multilingual(store, settings: Settings, summary, quiet: bool) -> None:
