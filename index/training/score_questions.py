@@ -19,43 +19,75 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.eval import load_items
 from index.train_ranker import holds_evidence
+
+if TYPE_CHECKING:
+    from index.answers import Composed
+    from index.extractive import Candidate
+    from index.followup import Query
+    from index.ranker import SentenceRanker
+
+
+@dataclass
+class Seen:
+    """One question as the answerer sees it without the answerability stage."""
+
+    path: Path
+    item: dict
+    query: Query
+    composed: Composed  # its answer now
+    candidates: list[Candidate]  # likeliest first by the ranker
+    best_dense: float
+    ranker: SentenceRanker
+
+
+def ranked_candidates(paths: list[Path]) -> Iterator[Seen]:
+    from index.followup import Query
+    from index.service import Casefile
+    from index.settings import load_settings
+
+    os.environ["CASEFILE_ANSWERABILITY"] = "off"
+    casefile = Casefile(load_settings())
+    answerer = casefile.answerer
+    for path in paths:
+        for item in load_items(path):
+            query = Query.of(item["question"], item.get("history") or [])
+            hits = casefile.retriever.search(query.search_text, k=10)
+            candidates = answerer.candidates(query, hits)
+            for c in candidates:
+                c.probability = answerer.ranker.probability(c.features)
+            candidates.sort(key=lambda c: -c.probability)
+            yield Seen(path, item, query, answerer.compose(query, hits), candidates,
+                       max((h.dense for h in hits), default=0.0), answerer.ranker)
 
 
 def question_pairs(paths: list[Path], per_question: int = 16) -> list[dict]:
     """Training rows (make_pairs' format) from a question set's own questions: the answerer's
     likeliest candidates for each, labelled by the evidence spans. The cross-encoder learns from
     the questions of one set and is checked on the others."""
-    from index.followup import Query
-    from index.service import Casefile
-    from index.settings import load_settings
     from index.training.make_pairs import _qid
 
-    casefile = Casefile(load_settings())
-    answerer = casefile.answerer
     rows = []
-    for path in paths:
-        for item in load_items(path):
-            query = Query.of(item["question"], item.get("history") or [])
-            hits = casefile.retriever.search(query.search_text, k=10)
-            candidates = answerer.candidates(query, hits)
-            candidates.sort(key=lambda c: -answerer.ranker.probability(c.features))
-            expected = set(item.get("expected", []))
-            for c in candidates[:per_question]:
-                label = int(c.passage.source_file in expected
-                            and holds_evidence(c.text, item.get("evidence", [])))
-                start = c.passage.start_char + c.start
-                # The question by reference (its set and id), never copied: an eval set's
-                # wording stays in the eval set.
-                rows.append({"qid": _qid(query.search_text, c.passage.source_file, start),
-                             "question": "", "question_of": [path.name, item["id"]],
-                             "doc": c.passage.source_file,
-                             "start": start, "end": c.passage.start_char + c.end,
-                             "label": label, "kind": f"question-set:{path.name}",
-                             "detail": item["type"], "source": item["id"]})
+    for seen in ranked_candidates(paths):
+        expected = set(seen.item.get("expected", []))
+        for c in seen.candidates[:per_question]:
+            label = int(c.passage.source_file in expected
+                        and holds_evidence(c.text, seen.item.get("evidence", [])))
+            start = c.passage.start_char + c.start
+            # The question by reference (its set and id), never copied: an eval set's wording
+            # stays in the eval set.
+            rows.append({"qid": _qid(seen.query.search_text, c.passage.source_file, start),
+                         "question": "", "question_of": [seen.path.name, seen.item["id"]],
+                         "doc": c.passage.source_file,
+                         "start": start, "end": c.passage.start_char + c.end,
+                         "label": label, "kind": f"question-set:{seen.path.name}",
+                         "detail": seen.item["type"], "source": seen.item["id"]})
     return rows
 
 
@@ -78,39 +110,23 @@ def resolve_questions(rows: list[dict], folders: list[Path]) -> None:
 def score_sets(paths: list[Path], top: int) -> list[dict]:
     from index import answerability
     from index.extractive import plain
-    from index.followup import Query
-    from index.service import Casefile
-    from index.settings import load_settings
 
-    os.environ["CASEFILE_ANSWERABILITY"] = "off"  # "status" is the answer without the model
-    casefile = Casefile(load_settings())
-    answerer = casefile.answerer
     out = []
-    for path in paths:
-        for item in load_items(path):
-            query = Query.of(item["question"], item.get("history") or [])
-            hits = casefile.retriever.search(query.search_text, k=10)
-            composed = answerer.compose(query, hits)
-            candidates = answerer.candidates(query, hits)
-            for c in candidates:
-                c.probability = answerer.ranker.probability(c.features)
-            candidates.sort(key=lambda c: -c.probability)
-            judged = candidates[:top]
-            started = time.perf_counter()
-            ce = answerability.scores(query.search_text, [plain(c.text) for c in judged])
-            expected = set(item.get("expected", []))
-            out.append({
-                "set": path.name, "id": item["id"], "type": item["type"],
-                "answerable": item["answerable"], "status": composed.status,
-                "ce_ms": (time.perf_counter() - started) * 1000,
-                "best_dense": max((h.dense for h in hits), default=0.0),
-                "candidates": [{
-                    "p": c.probability, "support": answerer.ranker.supported(c.features),
-                    "ce": s, "label": int(c.passage.source_file in expected
-                                          and holds_evidence(c.text, item.get("evidence", []))),
-                } for c, s in zip(judged, ce)],
-            })
-        print(f"{path.name}: scored", file=sys.stderr)
+    for seen in ranked_candidates(paths):
+        judged = seen.candidates[:top]
+        started = time.perf_counter()
+        ce = answerability.scores(seen.query.search_text, [plain(c.text) for c in judged])
+        expected = set(seen.item.get("expected", []))
+        out.append({
+            "set": seen.path.name, "id": seen.item["id"], "type": seen.item["type"],
+            "answerable": seen.item["answerable"], "status": seen.composed.status,
+            "ce_ms": (time.perf_counter() - started) * 1000, "best_dense": seen.best_dense,
+            "candidates": [{
+                "p": c.probability, "support": seen.ranker.supported(c.features),
+                "ce": s, "label": int(c.passage.source_file in expected
+                                      and holds_evidence(c.text, seen.item.get("evidence", []))),
+            } for c, s in zip(judged, ce)],
+        })
     return out
 
 
