@@ -19,20 +19,46 @@ from index.web.server import DEFAULT_HOST, DEFAULT_PORT
 log = logging.getLogger("casefile.web")
 
 
-def ensure_ingested(settings: Settings) -> None:
-    """An empty store would make every answer an error: fill it from the corpus first. The
-    multilingual vectors (Spanish questions only) are left to ``prepare_spanish``, after the
-    chat serves: on two cores they take minutes, and English questions need none of them."""
-    from index.store import CorpusStore
+INDEXING_STARTS = "The corpus is being indexed for the first time; ask again in a moment."
+INDEXING = ("The corpus is being indexed for the first time ({done} of {total} documents); "
+            "ask again in a moment.")
 
-    if CorpusStore(settings).chunk_count() > 0:
+
+def ensure_ingested(settings: Settings, casefile) -> None:
+    """An empty store would make every answer an error: fill it from the corpus (the page is
+    served meanwhile, and a question is told how far the indexing is). The multilingual
+    vectors (Spanish questions only) are left to ``prepare_spanish``: on two cores they take
+    minutes, and English questions need none of them."""
+    if casefile.retriever.store.chunk_count() > 0:
         return
     from ingest.cli import run_ingest
 
     folders = [p for p in settings.corpus if p.exists()]
     log.info("the store is empty: ingesting %s", ", ".join(map(str, folders)) or "nothing")
-    if folders:
-        run_ingest(settings, folders, multilingual=False)
+    if not folders:
+        return
+    casefile.indexing = INDEXING_STARTS
+    shown = -1
+
+    def on_document(done: int, total: int) -> None:
+        nonlocal shown
+        casefile.indexing = INDEXING.format(done=done, total=total)
+        if 10 * done // total > shown:  # a line a tenth of the way, for a log without a TTY
+            shown = 10 * done // total
+            log.info("indexing: %d of %d documents", done, total)
+
+    try:
+        run_ingest(settings, folders, multilingual=False, on_document=on_document)
+    finally:
+        casefile.indexing = ""
+    casefile.retriever.refresh(reopen=True)
+    log.info("English questions: ready")
+
+
+def start_up(settings: Settings, casefile) -> None:
+    """After the page is served: index an empty store, then prepare Spanish questions."""
+    ensure_ingested(settings, casefile)
+    prepare_spanish(settings, casefile)
 
 
 def prepare_spanish(settings: Settings, casefile) -> None:
@@ -89,15 +115,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        ensure_ingested(settings)
         from index.service import Casefile
 
         casefile = Casefile(settings)
     except StoreUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    threading.Thread(target=prepare_spanish, args=(settings, casefile), daemon=True,
-                     name="prepare-spanish").start()
+    if casefile.retriever.empty:  # said from the first question on, before the thread runs
+        casefile.indexing = INDEXING_STARTS
+    threading.Thread(target=start_up, args=(settings, casefile), daemon=True,
+                     name="start-up").start()
     serve(build_app(casefile), host=args.host, port=args.port, auth=settings.login)
     return 0
 

@@ -41,6 +41,9 @@ class Casefile:
             self.retriever = HybridRetriever(store or CorpusStore(self.settings))
         # Extractive unless CASEFILE_LLM names a generative backend (index/llm/).
         self.answerer = answerer or make_answerer(self.settings, lambda: self.retriever.stats)
+        # What an empty store is waiting for, said instead of "run the ingest" (the app's
+        # first start indexes the corpus while it already serves the page).
+        self.indexing = ""
         with self._store_errors():
             self.retriever.refresh()
 
@@ -67,6 +70,8 @@ class Casefile:
         k = parse_k(k)
         with self._store_errors():
             self.retriever.refresh(max_age=FRESHNESS_SECONDS)
+        if self.retriever.empty and self.indexing:
+            raise EmptyIndex(self.indexing)
         if self.retriever.empty:
             raise EmptyIndex(
                 f"The index at the {self.settings.chroma_label} is empty: run `python -m ingest` "

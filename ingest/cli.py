@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from index.settings import Settings, SettingsError, load_settings
@@ -69,9 +70,11 @@ def run_ingest(
     as_json: bool = False,
     wait: float = 0,
     multilingual: bool = True,
+    on_document: Callable[[int, int], None] | None = None,
 ) -> int:
     """Ingest ``paths``. ``multilingual=False`` leaves the multilingual (Spanish) vectors to
-    ``prepare_multilingual``: the app's first start serves English questions before them."""
+    ``prepare_multilingual``: the app's first start serves English questions before them.
+    ``on_document(done, total)`` follows the documents as they are indexed."""
     from index.store import CorpusStore, StoreUnavailable
     from ingest.discover import find_documents
     from ingest.lease import LeaseLost
@@ -82,7 +85,16 @@ def run_ingest(
     try:
         with writer_lock(settings, wait) as guard:
             store = CorpusStore(settings, guard=guard)
-            with _progress(len(files), quiet=as_json) as advance:
+            with _progress(len(files), quiet=as_json) as bar:
+                done = 0
+
+                def advance(path: str, new_chunks: int) -> None:
+                    nonlocal done
+                    bar(path, new_chunks)
+                    done += 1
+                    if on_document:
+                        on_document(done, len(files))
+
                 summary = Ingester(settings, store, on_progress=advance).run(
                     files, prune_roots=[p for p in paths if p.is_dir()] if prune else None,
                     dry_run=dry_run,

@@ -82,3 +82,24 @@ def test_the_app_prepares_spanish_after_serving_and_says_how_far_it_is(english_o
     assert said[-1] == "Spanish questions: ready"
     assert casefile.spanish_prepared() == 1.0
     assert any(hit.multilingual for hit in casefile.retriever.search(SPANISH_Q, k=5))
+
+
+def test_the_first_indexing_is_said_to_a_question_and_followed_in_the_log(tmp_path, corpus_copy,
+                                                                        caplog):
+    import app
+    from index.answers import EmptyIndex
+    from index.service import Casefile
+
+    settings = settings_for(tmp_path / "store", corpus_copy)
+    casefile = Casefile(settings)
+    casefile.indexing = app.INDEXING.format(done=3, total=9)
+    with pytest.raises(EmptyIndex, match=r"being indexed for the first time \(3 of 9"):
+        casefile.ask(ENGLISH_Q)
+    with caplog.at_level(logging.INFO, logger="casefile.web"):
+        app.ensure_ingested(settings, casefile)
+    said = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("indexing: ") and m.endswith(" documents") for m in said), said
+    assert said[-1] == "English questions: ready"
+    assert casefile.indexing == ""
+    assert casefile.ask(ENGLISH_Q).status == "answered"
+    assert casefile.spanish_prepared() == 0.0  # left for prepare_spanish

@@ -56,11 +56,19 @@ def test_app_ingests_an_empty_store_and_requires_the_login(tmp_path, corpus_copy
         )
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_until_serving(url, process, log)
+        wait_until_serving(url, process, log)  # the page is served while the corpus is indexed
         with pytest.raises(Exception):  # noqa: B017 - gradio_client's error type varies
             Client(url, verbose=False).predict(STATUTE_Q, api_name="/ask")
         client = Client(url, auth=("reader", "s3cret"), verbose=False)
-        result = client.predict(STATUTE_Q, api_name="/ask")
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                result = client.predict(STATUTE_Q, api_name="/ask")
+                break
+            except Exception as exc:  # until the first indexing is done, it says so
+                assert "being indexed for the first time" in str(exc), exc
+                assert time.monotonic() < deadline, "the first indexing did not end"
+                time.sleep(1)
         assert result["status"] == "answered"
         assert result["citations"][0]["doc_id"] == "statute-fixture-border-transfer-act"
     finally:
