@@ -1,7 +1,8 @@
 """`python app.py [--host H] [--port P]`: the Casefile web chat (see README, "Using the web chat").
 
 Serves on 127.0.0.1:7860 by default, on the configured store (CASEFILE_STORE, or a Chroma server
-via CASEFILE_CHROMA_HOST/PORT), ingesting the configured corpus first when the store is empty.
+via CASEFILE_CHROMA_HOST/PORT). When the store is empty it serves the page at once and ingests
+the configured corpus behind it; then it prepares the multilingual vectors Spanish questions use.
 CASEFILE_LOGIN="user:password" puts the app behind a login.
 """
 
