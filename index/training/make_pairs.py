@@ -18,10 +18,11 @@ sentence answers a question. Every row is made from the corpus alone, never from
 - **off-topic**: questions outside the corpus (written here, generic) against the sentences that
   share most words with them; label 0.
 
-Rows hold ids, offsets and the generated question, never the corpus text: the text of a row is
-read back from the corpus (``sentence_text``). Deterministic for a seed.
+Rows hold ids, offsets and the generated question; the sentence is read back from the corpus
+(``sentence_text``). The questions echo corpus sentences, so the rows are written to the
+git-ignored ``.casefile-training/`` and never committed. Deterministic for a seed.
 
-    python -m index.training.make_pairs                      # -> index/training/pairs.jsonl
+    python -m index.training.make_pairs                      # -> .casefile-training/pairs.jsonl
     python -m index.training.make_pairs --sample 50          # print 50 rows to read
 """
 
@@ -41,8 +42,11 @@ from pathlib import Path
 from index.features import terms
 from index.sentences import HEADING, sentences
 
-OUT = Path(__file__).parent / "pairs.jsonl"
-READERS = Path(__file__).parent / "llm-questions.jsonl"
+# Generated rows stay out of git: their questions are made of corpus sentences (third-party
+# text), so they are written here and rebuilt by the commands in the README.
+WORK = Path(__file__).resolve().parents[2] / ".casefile-training"
+OUT = WORK / "pairs.jsonl"
+READERS = WORK / "llm-questions.jsonl"
 MIN_WORDS, MAX_WORDS = 8, 45
 ASKED_PER_SENTENCE = 2
 MIN_QUESTION, MAX_QUESTION = 6, 32  # words
@@ -540,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{pair.kind} {pair.label}] Q: {pair.question}\n    S: "
                   f"{texts[(pair.doc, pair.start)]}\n")
         return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8") as out:
         for pair in rows:
             out.write(json.dumps(asdict(pair), ensure_ascii=False) + "\n")

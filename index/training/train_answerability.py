@@ -30,7 +30,7 @@ from index.training.score_questions import resolve_questions
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
 ARTIFACT = "answerability"
-QUESTION_PAIRS = PAIRS.with_name("pairs-dev.jsonl")
+QUESTION_PAIRS = PAIRS.with_name("pairs-dev.jsonl")  # score_questions --pairs-out
 MAX_LENGTH = 160  # word pieces of question + sentence; the corpus's sentences fit
 FROZEN = "bert.embeddings.word_embeddings.weight"  # shared with the packaged MiniLM
 
