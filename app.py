@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 
-from index.settings import Settings, SettingsError, load_settings  # first: telemetry off
+from index.settings import SettingsError, load_settings  # first: telemetry off
 from index.web.server import DEFAULT_HOST, DEFAULT_PORT
 
 log = logging.getLogger("casefile.web")
@@ -25,7 +25,7 @@ INDEXING = ("The corpus is being indexed for the first time ({done} of {total} d
             "ask again in a moment.")
 
 
-def ensure_ingested(settings: Settings, casefile) -> None:
+def ensure_ingested(casefile) -> None:
     """An empty store would make every answer an error: fill it from the corpus (the page is
     served meanwhile, and a question is told how far the indexing is). The multilingual
     vectors (Spanish questions only) are left to ``prepare_spanish``: on two cores they take
@@ -34,6 +34,7 @@ def ensure_ingested(settings: Settings, casefile) -> None:
         return
     from ingest.cli import run_ingest
 
+    settings = casefile.settings
     folders = [p for p in settings.corpus if p.exists()]
     log.info("the store is empty: ingesting %s", ", ".join(map(str, folders)) or "nothing")
     if not folders:
@@ -56,13 +57,13 @@ def ensure_ingested(settings: Settings, casefile) -> None:
     log.info("English questions: ready")
 
 
-def start_up(settings: Settings, casefile) -> None:
+def start_up(casefile) -> None:
     """After the page is served: index an empty store, then prepare Spanish questions."""
-    ensure_ingested(settings, casefile)
-    prepare_spanish(settings, casefile)
+    ensure_ingested(casefile)
+    prepare_spanish(casefile)
 
 
-def prepare_spanish(settings: Settings, casefile) -> None:
+def prepare_spanish(casefile) -> None:
     """Embed the chunks the multilingual index lacks (a first start, or a start after one that
     was stopped half-way), saying how far it is; then the chat searches with it."""
     share = casefile.spanish_prepared()
@@ -84,7 +85,7 @@ def prepare_spanish(settings: Settings, casefile) -> None:
     from ingest.lock import StoreBusy
 
     try:
-        prepare_multilingual(settings, on_page)
+        prepare_multilingual(casefile.settings, on_page)
     except (StoreBusy, StoreUnavailable) as exc:  # the English chat goes on regardless
         log.warning("Spanish questions: not prepared now (%s); the next start goes on with it",
                     exc)
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if casefile.retriever.empty:  # said from the first question on, before the thread runs
         casefile.indexing = INDEXING_STARTS
-    threading.Thread(target=start_up, args=(settings, casefile), daemon=True,
+    threading.Thread(target=start_up, args=(casefile,), daemon=True,
                      name="start-up").start()
     serve(build_app(casefile), host=args.host, port=args.port, auth=settings.login)
     return 0

@@ -89,12 +89,9 @@ def scores(question: str, sentences: list[str]) -> list[float]:
 @dataclass(frozen=True)
 class Calibration:
     """How the answerer uses the model, calibrated by ``score_questions --calibrate --write``:
-    a question whose best judged sentence scores under ``abstain_below`` is not answered, and
-    sentences are ordered by the ranker's probability and the model's, blended with
-    ``blend`` (0: the ranker alone)."""
+    a question whose best judged sentence scores under ``abstain_below`` is not answered."""
 
     abstain_below: float = 0.0
-    blend: float = 0.0
     judged: int = 8  # the ranker's likeliest sentences the model reads (it costs ~15 ms each)
     calibrated_on: tuple[str, ...] = ()
 
@@ -109,8 +106,8 @@ def calibration() -> Calibration | None:
     card = json.loads(CARD.read_text()).get("calibration")
     if not card:  # trained but not calibrated: not used
         return None
-    return Calibration(card.get("abstain_below", 0.0), card.get("blend", 0.0),
-                       card.get("judged", 8), tuple(card.get("calibrated_on", ())))
+    return Calibration(card.get("abstain_below", 0.0), card.get("judged", 8),
+                       tuple(card.get("calibrated_on", ())))
 
 
 class AnswerabilityPostprocessor(BaseNodePostprocessor):

@@ -123,10 +123,9 @@ def load_items(path: Path) -> list[dict]:
 
 
 def _bodies() -> dict[str, str]:
-    from ingest.readers import load_document
+    from index.training.make_pairs import corpus_bodies
 
-    return {p.stem: load_document(p).text for folder in load_settings().corpus
-            if folder.exists() for p in sorted(folder.rglob("*.md"))}
+    return corpus_bodies(folder for folder in load_settings().corpus if folder.exists())
 
 
 def as_offsets(items: list[dict]) -> list[dict]:

@@ -124,7 +124,6 @@ class Candidate:
     first: bool = False  # the passage's first quotable sentence
     features: list[float] = field(default_factory=list)
     probability: float = 0.0
-    answers: float | None = None  # the answerability model's score, when it read the sentence
 
 
 # Sentence vectors by model and text: passages recur across questions, and embedding them is
@@ -208,8 +207,9 @@ class ExtractiveAnswerer:
         if not hits:
             return no_evidence(hits, "Nothing in the corpus matches this question.")
         form = QuestionForm.of(query.text, query.context).numbered_as_in(self._stats())
+        cross_lingual = is_spanish(query.text)
         # (A Spanish question's names are Spanish spellings of what English passages say.)
-        unknown = [] if is_spanish(query.text) else unknown_names(query.text, self._stats())
+        unknown = [] if cross_lingual else unknown_names(query.text, self._stats())
         if unknown:
             return no_evidence(hits, f"The corpus never mentions {' or '.join(unknown[:3])}.")
         if self._closeness(query.search_text, hits) < self.ranker.dense_floor:
@@ -217,7 +217,6 @@ class ExtractiveAnswerer:
         candidates = self.candidates(query, hits)
         for candidate in candidates:
             candidate.probability = self.ranker.probability(candidate.features)
-        cross_lingual = is_spanish(query.text)
         # The trained model reads question and sentence together (English only: MiniLM).
         if not cross_lingual and not self._judged_answerable(query, candidates):
             return no_evidence(hits, UNANSWERED_AS_ASKED)
@@ -259,7 +258,7 @@ class ExtractiveAnswerer:
     def _judged_answerable(self, query: Query, candidates: list[Candidate]) -> bool:
         """The answerability stage (index/answerability.py): the model reads the ranker's
         likeliest sentences; the question is answerable when the best of them scores above
-        the calibrated floor. With a blend weight, the model's score also orders them."""
+        the calibrated floor. (The order stays the ranker's: the model's never did better.)"""
         calibration = self._calibration
         if calibration is None or not candidates:
             return True
@@ -272,17 +271,7 @@ class ExtractiveAnswerer:
                  for i, c in enumerate(ranked)]
         judged = AnswerabilityPostprocessor(top_n=calibration.judged).postprocess_nodes(
             nodes, QueryBundle(query.search_text))
-        answers = {int(n.node.node_id): n.score or 0.0 for n in judged}
-        for i, candidate in enumerate(ranked):
-            candidate.answers = answers[i]
-        if calibration.blend:
-            unread = min(answers.values())  # a sentence the model did not read ranks as its worst
-            w = calibration.blend
-            for candidate in candidates:
-                answer = candidate.answers if candidate.answers is not None else unread
-                candidate.probability = (max(candidate.probability, 1e-6) ** (1 - w)
-                                         * max(answer, 1e-6) ** w)
-        return max(answers.values()) >= calibration.abstain_below
+        return (judged[0].score or 0.0) >= calibration.abstain_below  # best first
 
     @staticmethod
     def _closeness(question: str, hits: list[Hit]) -> float:

@@ -76,7 +76,7 @@ def test_the_app_prepares_spanish_after_serving_and_says_how_far_it_is(english_o
 
     casefile = Casefile(english_only)
     with caplog.at_level(logging.INFO, logger="casefile.web"):
-        app.prepare_spanish(english_only, casefile)
+        app.prepare_spanish(casefile)
     said = [r.getMessage() for r in caplog.records]
     assert any(m.startswith("Spanish questions: preparing, 100 %") for m in said), said
     assert said[-1] == "Spanish questions: ready"
@@ -96,7 +96,7 @@ def test_the_first_indexing_is_said_to_a_question_and_followed_in_the_log(tmp_pa
     with pytest.raises(EmptyIndex, match=r"being indexed for the first time \(3 of 9"):
         casefile.ask(ENGLISH_Q)
     with caplog.at_level(logging.INFO, logger="casefile.web"):
-        app.ensure_ingested(settings, casefile)
+        app.ensure_ingested(casefile)
     said = [r.getMessage() for r in caplog.records]
     assert any(m.startswith("indexing: ") and m.endswith(" documents") for m in said), said
     assert said[-1] == "English questions: ready"

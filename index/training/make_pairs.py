@@ -265,10 +265,7 @@ def echo_question(text: str, detail: Detail) -> str | None:
     # "the Department of X" → "which department", not "the which department".
     before = re.sub(r"(?:^|\s)(?:[Tt]he|an?|A|An)$", "", text[left:detail.start].strip(" ,"))
     after = text[detail.end:right].strip(" ,.;:")
-    wh = _wh_phrase(detail)
-    if detail.kind == "figure" and wh == "how many":
-        # "… seized 12,345 firearms …" → "… seized how many firearms …"
-        wh = "how many"
+    wh = _wh_phrase(detail)  # "… seized 12,345 firearms …" → "… seized how many firearms …"
     if not before and detail.kind in ("date", "year"):
         # a fronted date ("In 2021, Mexico sued …"): asked at the end instead
         question = f"{after} {wh}"

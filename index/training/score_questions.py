@@ -180,7 +180,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--on", nargs="+", default=["dev.jsonl"], help="sets to calibrate on")
     parser.add_argument("--max-false", type=float, default=0.07)
     parser.add_argument("--judged", type=int, default=8, help="sentences the model reads")
-    parser.add_argument("--blend", type=float, default=0.0, help="written with --write")
     parser.add_argument("--write", action="store_true",
                         help="write the calibration into the model's card")
     parser.add_argument("--pairs-out", type=Path, help="write training rows from the sets' "
@@ -193,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             from index.answerability import CARD
 
             card = json.loads(CARD.read_text())
-            card["calibration"] = {"abstain_below": threshold, "blend": args.blend,
+            card["calibration"] = {"abstain_below": threshold,
                                    "judged": args.judged, "max_false": args.max_false,
                                    "calibrated_on": sorted(args.on)}
             CARD.write_text(json.dumps(card, indent=1) + "\n")

@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     for epoch in range(args.epochs):
         network.train()
         random.shuffle(train)
-        total = 0.0
+        total, seen = 0.0, 0
         for part, encoded in batches(train):
             logits = network(**encoded).logits.squeeze(-1)
             loss = loss_fn(logits, torch.tensor([float(r["label"]) for r in part]))
@@ -157,11 +157,11 @@ def main(argv: list[str] | None = None) -> int:
             schedule.step()
             optimizer.zero_grad()
             total += loss.item() * len(part)
+            seen += len(part)
             step += 1
             if step % 20 == 0:
-                print(f"  epoch {epoch + 1}/{args.epochs} step {step}/{steps} "
-                      f"loss {total / ((step - epoch * (steps // args.epochs)) * args.batch):.3f}"
-                      f" {time.perf_counter() - started:.0f} s", file=sys.stderr)
+                print(f"  epoch {epoch + 1}/{args.epochs} step {step}/{steps} loss "
+                      f"{total / seen:.3f} {time.perf_counter() - started:.0f} s", file=sys.stderr)
     seconds = time.perf_counter() - started
 
     network.eval()
