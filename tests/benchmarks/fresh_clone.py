@@ -71,9 +71,17 @@ def main(argv: list[str] | None = None) -> int:
                 return False
 
         served = _wait("the page", installed, serving, log)
+        # Asked until answered: while the first indexing runs, the app says so instead.
         asked = subprocess.run(
-            [".venv/bin/python", "-c", "import sys; from gradio_client import Client; "
-             f"r = Client({url!r}, verbose=False).predict({QUESTION!r}, api_name='/ask'); "
+            [".venv/bin/python", "-c", "import sys, time\n"
+             "from gradio_client import Client\n"
+             f"client = Client({url!r}, verbose=False)\n"
+             f"for _ in range({TIMEOUT}):\n"
+             "    try:\n"
+             f"        r = client.predict({QUESTION!r}, api_name='/ask'); break\n"
+             "    except Exception as exc:\n"
+             "        assert 'being indexed' in str(exc), exc\n"
+             "        time.sleep(1)\n"
              "sys.exit(r['status'] != 'answered')"],
             cwd=clone, env={**env, "HF_HUB_DISABLE_TELEMETRY": "1"})
         answered = time.monotonic()
