@@ -51,9 +51,9 @@ def ensure_ingested(casefile) -> None:
 
     try:
         run_ingest(settings, folders, multilingual=False, on_document=on_document)
+        casefile.retriever.refresh(reopen=True)  # still "being indexed" until this is read
     finally:
         casefile.indexing = ""
-    casefile.retriever.refresh(reopen=True)
     log.info("English questions: ready")
 
 
