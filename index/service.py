@@ -70,13 +70,11 @@ class Casefile:
         k = parse_k(k)
         with self._store_errors():
             self.retriever.refresh(max_age=FRESHNESS_SECONDS)
-        if self.retriever.empty and self.indexing:
-            raise EmptyIndex(self.indexing)
-        if self.retriever.empty:
-            raise EmptyIndex(
+        if self.retriever.empty:  # while the app's first start indexes, it says how far
+            raise EmptyIndex(self.indexing or (
                 f"The index at the {self.settings.chroma_label} is empty: run `python -m ingest` "
                 "first (or start the app, which ingests the corpus when the store is empty)."
-            )
+            ))
         query = Query.of(question, history or [])
         with self._store_errors():
             hits = self._search(query.search_text, k, filters)
